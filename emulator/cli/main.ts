@@ -1,0 +1,176 @@
+/** The ir-range command: start, brief, env, profile, reset. */
+import { rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { startServer } from "../server/app.ts";
+import { readLock, StateDirInUseError } from "../state/lock.ts";
+import { writeProfile } from "./aws-config.ts";
+
+const DEFAULT_SCENARIO = process.env.IR_RANGE_SCENARIO ?? "secutter-default";
+
+function defaultScenario(): string {
+  try {
+    loadScenario("secutter");
+    return "secutter";
+  } catch {
+    return "basic";
+  }
+}
+
+const scenarioName = (s: string | undefined) => s ?? (DEFAULT_SCENARIO === "secutter-default" ? defaultScenario() : DEFAULT_SCENARIO);
+
+function parsePort(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("not a port number");
+  return n;
+}
+
+function parseClock(v: string): Date {
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new InvalidArgumentError("not an ISO 8601 time, e.g. 2026-01-15T12:00:00Z");
+  return d;
+}
+
+const defaultStateDir = (scenario: string) => resolve(process.env.IR_RANGE_STATE_DIR ?? `.ir-range/${scenario}`);
+
+function exportsFor(scenario: string, endpoint: string): string[] {
+  const m = loadScenario(scenario).manifest;
+  const cred = m.credentials.find((c) => c.label === m.responder) ?? m.credentials[0];
+  const lines = [
+    `export AWS_ENDPOINT_URL=${endpoint}`,
+    `export AWS_ACCESS_KEY_ID=${cred.accessKeyId}`,
+    `export AWS_SECRET_ACCESS_KEY=${cred.secretAccessKey}`,
+    `export AWS_DEFAULT_REGION=${m.homeRegion}`,
+    `export AWS_REGION=${m.homeRegion}`,
+  ];
+  if (cred.sessionToken) lines.push(`export AWS_SESSION_TOKEN=${cred.sessionToken}`);
+  return lines;
+}
+
+function fail(e: unknown): never {
+  const known = e instanceof ScenarioError || e instanceof StateDirInUseError || (e as NodeJS.ErrnoException).code === "EADDRINUSE";
+  process.stderr.write(`ir-range: ${known || e instanceof Error ? (e as Error).message : String(e)}\n`);
+  if (!known && e instanceof Error && process.env.IR_RANGE_DEBUG) process.stderr.write(`${e.stack}\n`);
+  process.exit(2);
+}
+
+const program = new Command();
+program.name("ir-range").description("An offline AWS incident-response range: point the real AWS CLI or SDK at a recorded, compromised account.");
+
+program
+  .command("start")
+  .description("serve a scenario's AWS account on a local endpoint")
+  .option("--scenario <name>", "scenario under recordings/ (default: secutter)")
+  .option("--port <port>", "port to listen on", parsePort, 4566)
+  .option("--host <host>", "address to bind (loopback unless you say otherwise)", "127.0.0.1")
+  .option("--state-dir <dir>", "where the account's mutable state and journal live (default: .ir-range/<scenario>)")
+  .option("--clock <iso>", "the emulator's current time at start, for repeatable runs", parseClock)
+  .option("--quiet", "print only the export lines")
+  .action(async (opts: { scenario?: string; port: number; host: string; stateDir?: string; clock?: Date; quiet?: boolean }) => {
+    const scenario = scenarioName(opts.scenario);
+    const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
+    const server = await startServer({
+      scenario,
+      stateDir,
+      clock: opts.clock,
+      host: opts.host,
+      port: opts.port,
+      log: (l) => process.stderr.write(`${l}\n`),
+    }).catch(fail);
+    const m = server.emulator.runtime.scenario;
+    const out: string[] = [];
+    if (!opts.quiet) {
+      out.push(`ir-range: serving scenario "${m.manifest.name}" (${m.manifest.title.en}) on ${server.url}`);
+      out.push(`account ${m.manifest.accountId}, home region ${m.manifest.homeRegion}; state in ${stateDir}`);
+      out.push("", m.briefing.en.trim(), "", m.briefing.ja.trim(), "");
+      out.push("Point the AWS CLI or SDK at the range with:");
+    }
+    out.push(...exportsFor(scenario, server.url));
+    if (!opts.quiet) out.push("", "(or run `ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
+    process.stdout.write(`${out.join("\n")}\n`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      if (!opts.quiet) process.stderr.write(`ir-range: ${signal}, shutting down\n`);
+      server.close().then(() => process.exit(0));
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+  });
+
+program
+  .command("brief")
+  .description("print the scenario's briefing (English and Japanese)")
+  .option("--scenario <name>", "scenario under recordings/")
+  .option("--lang <lang>", "en, ja or both", "both")
+  .action((opts: { scenario?: string; lang: string }) => {
+    try {
+      const s = loadScenario(scenarioName(opts.scenario));
+      const parts = opts.lang === "en" ? [s.briefing.en] : opts.lang === "ja" ? [s.briefing.ja] : [s.briefing.en, s.briefing.ja];
+      process.stdout.write(`${parts.map((p) => p.trim()).join("\n\n")}\n`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("env")
+  .description("print the export lines for the scenario's responder credentials")
+  .option("--scenario <name>", "scenario under recordings/")
+  .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
+  .action((opts: { scenario?: string; endpoint: string }) => {
+    try {
+      process.stdout.write(`${exportsFor(scenarioName(opts.scenario), opts.endpoint).join("\n")}\n`);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("profile")
+  .description("write or update [profile ir-range] (endpoint_url, region, credentials) in your AWS config")
+  .option("--scenario <name>", "scenario under recordings/")
+  .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
+  .option("--profile <name>", "profile name", "ir-range")
+  .action((opts: { scenario?: string; endpoint: string; profile: string }) => {
+    try {
+      const m = loadScenario(scenarioName(opts.scenario)).manifest;
+      const cred = m.credentials.find((c) => c.label === m.responder) ?? m.credentials[0];
+      const files = writeProfile({
+        profile: opts.profile,
+        endpoint: opts.endpoint,
+        region: m.homeRegion,
+        accessKeyId: cred.accessKeyId,
+        secretAccessKey: cred.secretAccessKey,
+        sessionToken: cred.sessionToken,
+      });
+      process.stdout.write(
+        `wrote [profile ${opts.profile}] to ${files.configFile} and its keys to ${files.credentialsFile}\ntry: aws --profile ${opts.profile} sts get-caller-identity\n`,
+      );
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("reset")
+  .description("restore the recording: the account as it was at discovery, an empty journal")
+  .option("--scenario <name>", "scenario under recordings/")
+  .option("--state-dir <dir>", "state directory (default: .ir-range/<scenario>)")
+  .action(async (opts: { scenario?: string; stateDir?: string }) => {
+    const scenario = scenarioName(opts.scenario);
+    const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
+    const owner = readLock(stateDir);
+    if (owner?.endpoint) {
+      const res = await fetch(`${owner.endpoint}/_ir-range/reset`, { method: "POST" }).catch(fail);
+      if (!res.ok) fail(new Error(`the server at ${owner.endpoint} refused the reset (${res.status})`));
+      process.stdout.write(`reset scenario "${scenario}" on the running server ${owner.endpoint}\n`);
+      return;
+    }
+    for (const f of ["state.json", "journal.ndjson", "blobs"]) rmSync(resolve(stateDir, f), { recursive: true, force: true });
+    process.stdout.write(`reset scenario "${scenario}": removed its state in ${stateDir}; the next start loads the recording afresh\n`);
+  });
+
+await program.parseAsync(process.argv);

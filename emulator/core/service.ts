@@ -1,0 +1,37 @@
+/** A service is a folder under emulator/services that exports one ServiceDefinition. */
+import type { OpHandler, ProtocolName } from "./types.ts";
+
+export type SchemaModule = Record<string, unknown>;
+
+export interface ServiceDefinition {
+  /** Registry id, also the folder name: "ec2", "iam", "s3"… */
+  id: string;
+  /** SigV4 signing name as it appears in the credential scope. */
+  signingName: string;
+  /** First label of the regional host name, e.g. "ec2" in ec2.us-east-1.amazonaws.com. */
+  endpointPrefix: string;
+  protocol: ProtocolName;
+  /** awsJson: the X-Amz-Target prefix, e.g. "CloudTrail_20131101". */
+  targetPrefix?: string;
+  /** ec2Query/awsQuery/restXml: the response namespace and API version. */
+  xmlNamespace?: string;
+  version?: string;
+  /** IAM-style global services sign with us-east-1 and keep state outside regions. */
+  global?: boolean;
+  /** CloudTrail's eventSource for this service's calls. */
+  eventSource: string;
+  /** The @aws-sdk/client-* module whose Xxx$ schemas drive the codecs; loaded on first use. */
+  schemas: () => Promise<SchemaModule>;
+  handlers: Record<string, OpHandler>;
+  /** Operations CloudTrail logs as data events (S3 object reads and writes). */
+  dataEvents?: ReadonlySet<string>;
+  /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */
+  resolveCredential?: import("../state/runtime.ts").CredentialResolver;
+  /** Overrides for the generic error codes where the service uses its own. */
+  errors?: Partial<{ validation: string; missing: string }>;
+}
+
+/** Operations that only read: used for CloudTrail's readOnly flag and to skip state commits. */
+export function isReadOnlyOperation(operation: string): boolean {
+  return /^(Describe|Get|List|Lookup|Head|Search|BatchGet|Select|Generate(?!DataKey)|Check)/.test(operation) && operation !== "GenerateCredentialReport";
+}

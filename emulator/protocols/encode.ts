@@ -1,0 +1,64 @@
+/** Response bodies written by the SDK's own shape serializers, so the clients read back exactly what we mean. */
+import { JsonShapeSerializer, XmlShapeSerializer } from "@aws-sdk/core/protocols";
+import type { NormalizedSchema } from "@smithy/core/schema";
+
+export function xmlBody(schema: NormalizedSchema, value: Record<string, unknown>, xmlNamespace: string): string {
+  const s = new XmlShapeSerializer({
+    xmlNamespace,
+    serviceNamespace: "",
+    timestampFormat: { useTrait: true, default: 5 },
+  });
+  s.write(schema, value);
+  return String(s.flush());
+}
+
+/** Children of the serialized root element, for embedding in the protocol's response envelope. */
+export function xmlMembers(schema: NormalizedSchema, value: Record<string, unknown>): string {
+  if (!schema.isStructSchema()) return "";
+  const xml = xmlBody(schema, value, "");
+  const open = xml.indexOf(">");
+  if (xml[open - 1] === "/") return "";
+  return xml.slice(open + 1, xml.lastIndexOf("</"));
+}
+
+export function jsonBody(schema: NormalizedSchema, value: unknown, useJsonName: boolean): string {
+  if (!schema.isStructSchema() && !schema.isUnitSchema()) {
+    const s = new JsonShapeSerializer({ timestampFormat: { useTrait: true, default: 7 }, jsonName: useJsonName });
+    s.write(schema, value);
+    return s.flush();
+  }
+  if (schema.isUnitSchema()) return "{}";
+  const s = new JsonShapeSerializer({ timestampFormat: { useTrait: true, default: 7 }, jsonName: useJsonName });
+  s.write(schema, value ?? {});
+  return s.flush() || "{}";
+}
+
+export const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+
+/**
+ * State keeps times as ISO strings (it is JSON); the serializers want Dates. Walks the output schema and
+ * turns strings at timestamp positions into Dates, leaving everything else as it is.
+ */
+export function reviveTimestamps(ns: NormalizedSchema, value: unknown, depth = 0): unknown {
+  if (value === null || value === undefined || depth > 40) return value;
+  if (ns.isTimestampSchema()) return typeof value === "string" || typeof value === "number" ? new Date(value) : value;
+  if (ns.isListSchema() && Array.isArray(value)) {
+    const m = ns.getValueSchema();
+    return value.map((v) => reviveTimestamps(m, v, depth + 1));
+  }
+  if (ns.isMapSchema() && typeof value === "object") {
+    const m = ns.getValueSchema();
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = reviveTimestamps(m, v, depth + 1);
+    return out;
+  }
+  if (ns.isStructSchema() && typeof value === "object" && !Array.isArray(value) && !Buffer.isBuffer(value)) {
+    if (typeof (value as { pipe?: unknown }).pipe === "function" || value instanceof Uint8Array) return value;
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const [name, member] of ns.structIterator()) {
+      if (out[name] !== undefined) out[name] = reviveTimestamps(member, out[name], depth + 1);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,45 @@
+/** The HTTP request and response as the codecs see them: no framework types cross this line. */
+import type { Readable } from "node:stream";
+
+export interface WireRequest {
+  method: string;
+  /** The path exactly as sent (still percent-encoded), without the query string. */
+  rawPath: string;
+  /** Query parameters, decoded, in arrival order. */
+  query: [string, string][];
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer | Uint8Array | Readable;
+}
+
+export function queryValue(req: WireRequest, name: string): string | undefined {
+  return req.query.find(([k]) => k === name)?.[1];
+}
+
+export function queryMap(req: WireRequest): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [k, v] of req.query) {
+    const list = out.get(k);
+    if (list) list.push(v);
+    else out.set(k, [v]);
+  }
+  return out;
+}
+
+export function isFormBody(req: WireRequest): boolean {
+  return (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+}
+
+/** Form fields of a query-protocol request: the body for POST, the query string for GET. */
+export function formFields(req: WireRequest): [string, string][] {
+  if (req.method === "POST" && req.body.length > 0) {
+    return [...new URLSearchParams(req.body.toString("utf8")).entries()];
+  }
+  return req.query;
+}

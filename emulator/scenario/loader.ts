@@ -1,0 +1,106 @@
+/** Reads recordings/<name>/: the manifest, briefing, and either static files or a generator module. */
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { z } from "zod";
+import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
+import type { AccountState } from "../state/store.ts";
+import { formatIssues, manifestSchema } from "./manifest.ts";
+import { shiftTimes } from "./time-shift.ts";
+import type { CloudTrailRecord, LoadedScenario, ScenarioContent, ScenarioGenerator } from "./types.ts";
+
+export const RECORDINGS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../recordings");
+
+export class ScenarioError extends Error {}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ScenarioError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+export function listScenarios(root = RECORDINGS_DIR): string[] {
+  return readdirSync(root).filter((d) => existsSync(join(root, d, "scenario.json")));
+}
+
+const stateSchema = z.object({
+  accounts: z.record(
+    z.string().regex(/^\d{12}$/),
+    z.object({ global: z.record(z.string(), z.unknown()), regions: z.record(z.string(), z.record(z.string(), z.unknown())) }),
+  ),
+});
+
+/** Objects under objects/<bucket>/… indexed once at load: keys are looked up, never joined into paths. */
+export function directoryObjects(root: string, accountId: string, lastModified: string): RecordingObjects {
+  const index = new Map<string, { meta: ObjectMeta; file: string }[]>();
+  const byKey = new Map<string, { meta: ObjectMeta; file: string }>();
+  if (existsSync(root)) {
+    for (const bucket of readdirSync(root)) {
+      const entries: { meta: ObjectMeta; file: string }[] = [];
+      const walk = (dir: string) => {
+        for (const name of readdirSync(dir)) {
+          const file = join(dir, name);
+          const st = statSync(file);
+          if (st.isDirectory()) walk(file);
+          else {
+            const key = relative(join(root, bucket), file).split(sep).join("/");
+            const body = readFileSync(file);
+            const entry = { meta: { key, size: st.size, etag: etagOf(body), lastModified }, file };
+            entries.push(entry);
+            byKey.set(`${bucket}/${key}`, entry);
+          }
+        }
+      };
+      walk(join(root, bucket));
+      entries.sort((a, b) => (a.meta.key < b.meta.key ? -1 : 1));
+      index.set(bucket, entries);
+    }
+  }
+  return {
+    list: (acct, bucket) => (acct === accountId ? (index.get(bucket) ?? []).map((e) => e.meta) : []),
+    head: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.meta : undefined),
+    read: (acct, bucket, key) => {
+      const e = acct === accountId ? byKey.get(`${bucket}/${key}`) : undefined;
+      return e ? readFileSync(e.file) : undefined;
+    },
+  };
+}
+
+export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenario {
+  const dir = join(root, name);
+  const manifestFile = join(dir, "scenario.json");
+  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(manifestFile)) {
+    const known = existsSync(root) ? listScenarios(root).join(", ") : "";
+    throw new ScenarioError(`no scenario named "${name}" in ${root}${known ? ` (available: ${known})` : ""}`);
+  }
+  const parsed = manifestSchema.safeParse(readJson(manifestFile));
+  if (!parsed.success) throw new ScenarioError(formatIssues(manifestFile, parsed.error));
+  const manifest = parsed.data;
+  const briefing = {
+    en: readFileSync(join(dir, manifest.briefing.en), "utf8"),
+    ja: readFileSync(join(dir, manifest.briefing.ja), "utf8"),
+  };
+  const recorded = Date.parse(manifest.recordedDiscovery);
+
+  const content = async (anchor: Date): Promise<ScenarioContent> => {
+    if (manifest.generator) {
+      const mod = (await import(pathToFileURL(join(dir, manifest.generator)).href)) as ScenarioGenerator;
+      return mod.generate({ manifest, anchor });
+    }
+    const delta = anchor.getTime() - recorded;
+    const stateFile = join(dir, "state.json");
+    const state = stateSchema.safeParse(readJson(stateFile));
+    if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
+    const historyFile = join(dir, "history.json");
+    const history = existsSync(historyFile) ? shiftTimes((readJson(historyFile) as { Records: CloudTrailRecord[] }).Records, delta) : [];
+    history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+    return {
+      accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
+      objects: directoryObjects(join(dir, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString()),
+      history,
+    };
+  };
+  return { manifest, dir, briefing, content };
+}

@@ -1,0 +1,34 @@
+/** What a loaded scenario provides to the runtime, whether read from files or generated from code. */
+import type { RecordingObjects } from "../state/objects.ts";
+import type { AccountState } from "../state/store.ts";
+import type { ScenarioManifest } from "./manifest.ts";
+
+/** A CloudTrail record as delivered to S3 (eventVersion, userIdentity, eventTime, …). */
+export type CloudTrailRecord = Record<string, unknown> & { eventID: string; eventTime: string; eventName: string; eventSource: string };
+
+export interface ScenarioContent {
+  /** Initial mutable state per account, times already shifted to the anchor. */
+  accounts: Record<string, AccountState>;
+  objects: RecordingObjects;
+  /** Recorded CloudTrail history (management and data events), oldest first. Read-only. */
+  history: readonly CloudTrailRecord[];
+}
+
+export interface GeneratorOptions {
+  manifest: ScenarioManifest;
+  /** The emulator time of discovery: every generated time is placed relative to it. */
+  anchor: Date;
+}
+
+/** The shape of a recording's generator module. */
+export interface ScenarioGenerator {
+  generate(opts: GeneratorOptions): ScenarioContent | Promise<ScenarioContent>;
+}
+
+export interface LoadedScenario {
+  manifest: ScenarioManifest;
+  dir: string;
+  briefing: { en: string; ja: string };
+  /** Builds the content for a given anchor (first load and every reset). */
+  content(anchor: Date): Promise<ScenarioContent>;
+}

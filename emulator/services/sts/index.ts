@@ -1,0 +1,21 @@
+import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
+import type { ServiceDefinition } from "../../core/service.ts";
+import type { OpHandler } from "../../core/types.ts";
+
+const getCallerIdentity: OpHandler<GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput> = (_input, ctx) => ({
+  Account: ctx.principal.accountId,
+  Arn: ctx.principal.arn,
+  UserId: ctx.principal.principalId,
+});
+
+export const sts: ServiceDefinition = {
+  id: "sts",
+  signingName: "sts",
+  endpointPrefix: "sts",
+  protocol: "awsQuery",
+  xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
+  version: "2011-06-15",
+  eventSource: "sts.amazonaws.com",
+  schemas: () => import("@aws-sdk/client-sts"),
+  handlers: { GetCallerIdentity: getCallerIdentity },
+};
