@@ -5,7 +5,7 @@
 import type { NormalizedSchema } from "@smithy/core/schema";
 import type { SchemaModule } from "../core/service.ts";
 import { decodeString, InputError } from "./decode.ts";
-import { operationsOf } from "./schema.ts";
+import { operationsOf, requiredMembers } from "./schema.ts";
 import type { WireRequest } from "./wire.ts";
 
 interface Segment {
@@ -20,12 +20,24 @@ interface Route {
   segments: Segment[];
   /** Query keys the template requires, with a value where it names one. */
   query: [string, string | undefined][];
+  /** Headers bound to required input members (CopyObject's x-amz-copy-source tells it from PutObject). */
+  headers: string[];
   score: number;
 }
 
 const routeCache = new WeakMap<SchemaModule, Route[]>();
 
-function parseTemplate(operation: string, method: string, uri: string): Route {
+function requiredHeaders(input: NormalizedSchema): string[] {
+  const required = requiredMembers(input);
+  const out: string[] = [];
+  for (const [name, member] of input.structIterator()) {
+    const h = member.getMergedTraits().httpHeader;
+    if (required.has(name) && typeof h === "string") out.push(h.toLowerCase());
+  }
+  return out;
+}
+
+function parseTemplate(operation: string, method: string, uri: string, headers: string[]): Route {
   const [path, qs = ""] = uri.split("?");
   const segments: Segment[] = path
     .split("/")
@@ -43,7 +55,7 @@ function parseTemplate(operation: string, method: string, uri: string): Route {
     });
   const literals = segments.filter((s) => s.literal !== undefined).length;
   const greedy = segments.some((s) => s.greedy) ? 1 : 0;
-  return { operation, method, segments, query, score: literals * 100 + query.length * 10 + segments.length - greedy * 5 };
+  return { operation, method, segments, query, headers, score: literals * 100 + (query.length + headers.length) * 10 + segments.length - greedy * 5 };
 }
 
 export function routesOf(mod: SchemaModule): Route[] {
@@ -52,7 +64,7 @@ export function routesOf(mod: SchemaModule): Route[] {
   routes = [];
   for (const op of operationsOf(mod).values()) {
     const http = op.traits.http as [string, string, number] | undefined;
-    if (Array.isArray(http)) routes.push(parseTemplate(op.name, http[0], http[1]));
+    if (Array.isArray(http)) routes.push(parseTemplate(op.name, http[0], http[1], requiredHeaders(op.input)));
   }
   routes.sort((a, b) => b.score - a.score);
   routeCache.set(mod, routes);
@@ -94,6 +106,7 @@ export function matchRoute(
   method: string,
   rawPath: string,
   query: [string, string][],
+  headers: Record<string, string>,
   accept: (operation: string) => boolean = () => true,
 ): { operation: string; labels: Record<string, string> } | undefined {
   // Split before decoding so an encoded "/" inside a label stays inside it; keep empty trailing parts of keys.
@@ -103,6 +116,7 @@ export function matchRoute(
   for (const route of routesOf(mod)) {
     if (route.method !== method && !(method === "HEAD" && route.method === "HEAD")) continue;
     if (!route.query.every(([k, v]) => keys.has(k) && (v === undefined || keys.get(k) === v))) continue;
+    if (!route.headers.every((h) => headers[h] !== undefined)) continue;
     const labels = matchSegments(route.segments, parts);
     if (labels && accept(route.operation)) return { operation: route.operation, labels };
   }

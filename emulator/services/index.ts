@@ -1,12 +1,14 @@
 /** Every service the emulator serves; a new service is a folder plus one line here. */
 import type { ServiceDefinition } from "../core/service.ts";
+import { athena } from "./athena/index.ts";
 import { cloudtrail } from "./cloudtrail/index.ts";
 import { ec2 } from "./ec2/index.ts";
+import { glue } from "./glue/index.ts";
 import { guardduty } from "./guardduty/index.ts";
 import { iam } from "./iam/index.ts";
 import { s3 } from "./s3/index.ts";
 import { sts } from "./sts/index.ts";
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, ec2, iam, s3, cloudtrail, guardduty];
+  return [sts, ec2, iam, s3, cloudtrail, guardduty, athena, glue];
 }

@@ -29,3 +29,10 @@ export function paginate<T>(items: T[], offset: number, max: number, salt = ""):
   const page = items.slice(offset, offset + max);
   return { page, next: offset + max < items.length ? encodeToken(offset + max, salt) : undefined };
 }
+
+/** Fills collections a recording left out, so handlers can rely on every one being there. */
+export function withDefaults<T extends object>(state: T, empty: T): T {
+  const s = state as Record<string, unknown>;
+  for (const [k, v] of Object.entries(empty)) if (s[k] === undefined) s[k] = v;
+  return state;
+}

@@ -22,7 +22,7 @@ const vocabulary: ErrorVocabulary = {
 export const restJsonCodec: Codec = {
   vocabulary,
   route(req, _svc, mod) {
-    return matchRoute(mod, req.method, req.rawPath, req.query);
+    return matchRoute(mod, req.method, req.rawPath, req.query, req.headers);
   },
   decode(req, op, routed) {
     const input = bindHttpInput(op.input, req, routed.labels ?? {});

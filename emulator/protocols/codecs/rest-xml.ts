@@ -57,7 +57,7 @@ export const restXmlCodec: Codec = {
     };
     // "/bucket" and "/bucket/" both address the bucket itself.
     const rest = path === "" ? "/" : path;
-    const m = matchRoute(mod, req.method, rest, req.query, accept);
+    const m = matchRoute(mod, req.method, rest, req.query, req.headers, accept);
     if (!m) return undefined;
     return { operation: m.operation, labels: bucket !== undefined ? { ...m.labels, Bucket: bucket } : m.labels };
   },

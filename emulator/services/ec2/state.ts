@@ -1,7 +1,21 @@
-/** EC2's regional state, in the SDK's own shapes (times as ISO strings). */
-import type { Instance, SecurityGroup, Subnet, Vpc } from "@aws-sdk/client-ec2";
+/** EC2's regional state, in the SDK's own shapes (times as ISO strings), keyed by resource id. */
+import type {
+  FlowLog,
+  IamInstanceProfileAssociation,
+  Image,
+  Instance,
+  KeyPairInfo,
+  NetworkInterface,
+  SecurityGroup,
+  SecurityGroupRule,
+  Snapshot,
+  Subnet,
+  Volume,
+  Vpc,
+} from "@aws-sdk/client-ec2";
 import type { RequestContext } from "../../core/types.ts";
-import type { Stored } from "../stored.ts";
+import type { Runtime } from "../../state/runtime.ts";
+import { type Stored, withDefaults } from "../stored.ts";
 
 export type StoredInstance = Stored<Instance> & {
   /** Reservation the instance was launched in (DescribeInstances groups by it). */
@@ -14,12 +28,40 @@ export type StoredInstance = Stored<Instance> & {
 export interface Ec2State {
   instances: Record<string, StoredInstance>;
   securityGroups: Record<string, Stored<SecurityGroup>>;
+  /** Security group rules by rule id (sgr-…); SecurityGroup.IpPermissions is derived from them. */
+  securityGroupRules: Record<string, Stored<SecurityGroupRule>>;
+  volumes: Record<string, Stored<Volume>>;
+  snapshots: Record<string, Stored<Snapshot>>;
+  images: Record<string, Stored<Image>>;
+  /** Key pairs by name. */
+  keyPairs: Record<string, Stored<KeyPairInfo>>;
+  networkInterfaces: Record<string, Stored<NetworkInterface>>;
   vpcs: Record<string, Stored<Vpc>>;
   subnets: Record<string, Stored<Subnet>>;
+  flowLogs: Record<string, Stored<FlowLog>>;
+  iamInstanceProfileAssociations: Record<string, Stored<IamInstanceProfileAssociation>>;
 }
 
-export const emptyEc2State = (): Ec2State => ({ instances: {}, securityGroups: {}, vpcs: {}, subnets: {} });
+export const emptyEc2State = (): Ec2State => ({
+  instances: {},
+  securityGroups: {},
+  securityGroupRules: {},
+  volumes: {},
+  snapshots: {},
+  images: {},
+  keyPairs: {},
+  networkInterfaces: {},
+  vpcs: {},
+  subnets: {},
+  flowLogs: {},
+  iamInstanceProfileAssociations: {},
+});
+
+export function ec2StateOf(runtime: Runtime, accountId: string, region: string): Ec2State {
+  const st = runtime.regional(accountId, region, "ec2", emptyEc2State);
+  return withDefaults(st, emptyEc2State());
+}
 
 export function ec2State(ctx: RequestContext): Ec2State {
-  return ctx.runtime.regional(ctx.accountId, ctx.region, "ec2", emptyEc2State);
+  return ec2StateOf(ctx.runtime, ctx.accountId, ctx.region);
 }

@@ -1,0 +1,13 @@
+import type { ServiceDefinition } from "../../core/service.ts";
+
+export const glue: ServiceDefinition = {
+  id: "glue",
+  signingName: "glue",
+  endpointPrefix: "glue",
+  protocol: "awsJson1_1",
+  targetPrefix: "AWSGlue",
+  eventSource: "glue.amazonaws.com",
+  schemas: () => import("@aws-sdk/client-glue"),
+  errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
+  handlers: {},
+};
