@@ -77,6 +77,27 @@ function queryObject(pairs: [string, string][], skip: Set<string>): Record<strin
   return out;
 }
 
+/** Signers are kept per key and scope: each caches its derived signing key, four HMACs saved per request. */
+const signers = new Map<string, SignatureV4>();
+
+function signerFor(auth: SigV4Auth, secretAccessKey: string): SignatureV4 {
+  const key = `${auth.accessKeyId}\0${secretAccessKey}\0${auth.region}\0${auth.service}`;
+  let signer = signers.get(key);
+  if (!signer) {
+    if (signers.size > 256) signers.clear();
+    signer = new SignatureV4({
+      credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
+      region: auth.region,
+      service: auth.service,
+      sha256: Sha256,
+      uriEscapePath: auth.service !== "s3",
+      applyChecksum: false,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
+
 /** True when the signature matches the one computed with the key's secret. */
 export async function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAccessKey: string): Promise<boolean> {
   const signedHeaderSet = new Set(auth.signedHeaders);
@@ -86,14 +107,7 @@ export async function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAcces
     if (v !== undefined) headers[name] = v;
   }
   const pathOnly = req.rawPath || "/";
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
-    region: auth.region,
-    service: auth.service,
-    sha256: Sha256,
-    uriEscapePath: auth.service !== "s3",
-    applyChecksum: false,
-  });
+  const signer = signerFor(auth, secretAccessKey);
   const [hostname, port] = (req.headers.host ?? "").split(":");
   if (auth.presigned) {
     const q = new Map(req.query);

@@ -3,9 +3,10 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { loadScenario, ScenarioError } from "../scenario/loader.ts";
-import { startServer } from "../server/app.ts";
 import { readLock, StateDirInUseError } from "../state/lock.ts";
 import { writeProfile } from "./aws-config.ts";
+import { registerGradeCommands } from "./grade.ts";
+import { registerImportCommand } from "./import-cloudtrail.ts";
 
 const DEFAULT_SCENARIO = process.env.IR_RANGE_SCENARIO ?? "secutter-default";
 
@@ -70,6 +71,8 @@ program
   .action(async (opts: { scenario?: string; port: number; host: string; stateDir?: string; clock?: Date; quiet?: boolean }) => {
     const scenario = scenarioName(opts.scenario);
     const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
+    // Loaded only here: brief/env/profile/reset need no services.
+    const { startServer } = await import("../server/app.ts");
     const server = await startServer({
       scenario,
       stateDir,
@@ -172,5 +175,8 @@ program
     for (const f of ["state.json", "journal.ndjson", "blobs"]) rmSync(resolve(stateDir, f), { recursive: true, force: true });
     process.stdout.write(`reset scenario "${scenario}": removed its state in ${stateDir}; the next start loads the recording afresh\n`);
   });
+
+registerGradeCommands(program, fail);
+registerImportCommand(program);
 
 await program.parseAsync(process.argv);

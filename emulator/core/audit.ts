@@ -57,7 +57,6 @@ export interface AuditInput {
   input?: Record<string, unknown>;
   output?: Record<string, unknown>;
   error?: AwsError;
-  tls: boolean;
   host: string;
 }
 
@@ -84,6 +83,7 @@ export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventT
     managementEvent: !a.service.dataEvents?.has(ctx.operation),
     recipientAccountId: ctx.accountId,
     eventCategory: a.service.dataEvents?.has(ctx.operation) ? "Data" : "Management",
-    ...(a.tls ? { tlsDetails: { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: a.host } } : {}),
+    // Every call to AWS arrives over TLS, so CloudTrail always has tlsDetails; the range records what AWS would.
+    tlsDetails: { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: a.host },
   };
 }

@@ -27,5 +27,7 @@ export interface ErrorVocabulary {
   badSignature: string;
   badSignatureStatus: number;
   missingAuth: string;
+  expiredToken: string;
+  expiredTokenStatus: number;
   malformed: string;
 }

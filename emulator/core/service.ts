@@ -23,6 +23,8 @@ export interface ServiceDefinition {
   /** The @aws-sdk/client-* module whose Xxx$ schemas drive the codecs; loaded on first use. */
   schemas: () => Promise<SchemaModule>;
   handlers: Record<string, OpHandler>;
+  /** Operations CloudTrail logs with readOnly true although they change state here (STS issuing sessions). */
+  readOnlyEvents?: ReadonlySet<string>;
   /** Operations CloudTrail logs as data events (S3 object reads and writes). */
   dataEvents?: ReadonlySet<string>;
   /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */
@@ -31,7 +33,16 @@ export interface ServiceDefinition {
   errors?: Partial<{ validation: string; missing: string }>;
 }
 
-/** Operations that only read: used for CloudTrail's readOnly flag and to skip state commits. */
+/** Operations named as reads (Describe/Get/List…): CloudTrail's readOnly flag, unless a service says otherwise. */
 export function isReadOnlyOperation(operation: string): boolean {
   return /^(Describe|Get|List|Lookup|Head|Search|BatchGet|Select|Generate(?!DataKey)|Check)/.test(operation) && operation !== "GenerateCredentialReport";
+}
+
+/** Whether a call may change state and so runs serialized and is committed (or rolled back) as a whole. */
+export function mutates(svc: ServiceDefinition, operation: string): boolean {
+  return !isReadOnlyOperation(operation) || !!svc.readOnlyEvents?.has(operation);
+}
+
+export function loggedReadOnly(svc: ServiceDefinition, operation: string): boolean {
+  return isReadOnlyOperation(operation) || !!svc.readOnlyEvents?.has(operation);
 }

@@ -77,6 +77,7 @@ const isHttpBound = (traits: Record<string, unknown>) =>
 
 /** JSON value → input value. */
 export function decodeJson(ns: NormalizedSchema, raw: unknown, path = "", opts: DecodeOptions = {}): unknown {
+  if (ns.isUnitSchema()) return {};
   if (raw === null || raw === undefined) return undefined;
   if (ns.isStructSchema()) {
     if (typeof raw !== "object" || Array.isArray(raw)) throw new InputError("type", path || "input", `Expected an object for ${path || "the request body"}`);
@@ -169,6 +170,8 @@ function indexedItems(node: QueryTree): [string, QueryTree | string][] {
 
 /** Query string tree → input value. */
 export function decodeQuery(ns: NormalizedSchema, node: QueryTree | string | undefined, path = "", opts: DecodeOptions = {}): unknown {
+  // Operations without input ("unit") ignore whatever fields came along, as AWS does.
+  if (ns.isUnitSchema()) return {};
   if (node === undefined) return undefined;
   if (ns.isStructSchema()) {
     if (typeof node !== "object") throw new InputError("type", path, `Invalid value for ${path}: expected a structure`);

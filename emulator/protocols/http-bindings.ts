@@ -37,7 +37,18 @@ function requiredHeaders(input: NormalizedSchema): string[] {
   return out;
 }
 
-function parseTemplate(operation: string, method: string, uri: string, headers: string[]): Route {
+/** Query keys bound to required input members (S3's UploadPart needs uploadId and partNumber where PutObject does not). */
+function requiredQuery(input: NormalizedSchema): [string, undefined][] {
+  const required = requiredMembers(input);
+  const out: [string, undefined][] = [];
+  for (const [name, member] of input.structIterator()) {
+    const q = member.getMergedTraits().httpQuery;
+    if (required.has(name) && typeof q === "string") out.push([q, undefined]);
+  }
+  return out;
+}
+
+function parseTemplate(operation: string, method: string, uri: string, headers: string[], requiredQ: [string, undefined][] = []): Route {
   const [path, qs = ""] = uri.split("?");
   const segments: Segment[] = path
     .split("/")
@@ -53,6 +64,7 @@ function parseTemplate(operation: string, method: string, uri: string, headers: 
       const i = p.indexOf("=");
       return i < 0 ? [p, undefined] : [p.slice(0, i), p.slice(i + 1)];
     });
+  for (const q of requiredQ) if (!query.some(([k]) => k === q[0])) query.push(q);
   const literals = segments.filter((s) => s.literal !== undefined).length;
   const greedy = segments.some((s) => s.greedy) ? 1 : 0;
   return { operation, method, segments, query, headers, score: literals * 100 + (query.length + headers.length) * 10 + segments.length - greedy * 5 };
@@ -64,7 +76,7 @@ export function routesOf(mod: SchemaModule): Route[] {
   routes = [];
   for (const op of operationsOf(mod).values()) {
     const http = op.traits.http as [string, string, number] | undefined;
-    if (Array.isArray(http)) routes.push(parseTemplate(op.name, http[0], http[1], requiredHeaders(op.input)));
+    if (Array.isArray(http)) routes.push(parseTemplate(op.name, http[0], http[1], requiredHeaders(op.input), requiredQuery(op.input)));
   }
   routes.sort((a, b) => b.score - a.score);
   routeCache.set(mod, routes);
@@ -92,7 +104,7 @@ function matchSegments(segments: Segment[], parts: string[]): Record<string, str
   return i === parts.length ? labels : undefined;
 }
 
-function safeDecode(s: string): string {
+export function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
   } catch {

@@ -1,7 +1,8 @@
 /** Reads recordings/<name>/: the manifest, briefing, and either static files or a generator module. */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join, relative, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import { PROJECT_ROOT } from "../core/paths.ts";
 import { z } from "zod";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
 import type { AccountState } from "../state/store.ts";
@@ -9,7 +10,7 @@ import { formatIssues, manifestSchema } from "./manifest.ts";
 import { shiftTimes } from "./time-shift.ts";
 import type { CloudTrailRecord, LoadedScenario, ScenarioContent, ScenarioGenerator } from "./types.ts";
 
-export const RECORDINGS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../recordings");
+export const RECORDINGS_DIR = join(PROJECT_ROOT, "recordings");
 
 export class ScenarioError extends Error {}
 
@@ -68,6 +69,29 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
   };
 }
 
+/** A generator module: its prebuilt bundle when running bundled and it is fresh, else the TypeScript via tsx. */
+async function importGenerator(name: string, file: string): Promise<ScenarioGenerator> {
+  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.mjs");
+  if (process.env.IR_RANGE_BUNDLED === "1") {
+    if (existsSync(built) && statSync(built).mtimeMs >= newestTs(join(PROJECT_ROOT, "recordings", name))) {
+      return (await import(pathToFileURL(built).href)) as ScenarioGenerator;
+    }
+    const { register } = await import("tsx/esm/api");
+    register();
+  }
+  return (await import(pathToFileURL(file).href)) as ScenarioGenerator;
+}
+
+function newestTs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestTs(p));
+    else if (entry.name.endsWith(".ts")) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
 export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenario {
   const dir = join(root, name);
   const manifestFile = join(dir, "scenario.json");
@@ -86,7 +110,7 @@ export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenari
 
   const content = async (anchor: Date): Promise<ScenarioContent> => {
     if (manifest.generator) {
-      const mod = (await import(pathToFileURL(join(dir, manifest.generator)).href)) as ScenarioGenerator;
+      const mod = await importGenerator(name, join(dir, manifest.generator));
       return mod.generate({ manifest, anchor });
     }
     const delta = anchor.getTime() - recorded;

@@ -6,7 +6,7 @@ import { parseSigV4, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
 import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
-import { isReadOnlyOperation, type ServiceDefinition } from "../core/service.ts";
+import { loggedReadOnly, mutates, type ServiceDefinition } from "../core/service.ts";
 import type { Principal, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
@@ -85,6 +85,9 @@ export class Dispatcher {
       );
     }
     if (cred.sessionToken && cred.sessionToken !== auth.sessionToken) throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
+    if (cred.expiration && Date.parse(cred.expiration) <= this.runtime.clock.now().getTime()) {
+      throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
+    }
     if (!(await verifySigV4(req, auth, cred.secretAccessKey))) {
       throw new AwsError(
         v.badSignature,
@@ -127,7 +130,7 @@ export class Dispatcher {
       sourceIp: conn.sourceIp,
       userAgent: req.headers["user-agent"] ?? "",
       time: this.runtime.clock.now(),
-      readOnly: isReadOnlyOperation(op.name),
+      readOnly: loggedReadOnly(svc, op.name),
       runtime: this.runtime,
     };
     let input: Record<string, unknown> | undefined;
@@ -136,7 +139,7 @@ export class Dispatcher {
     try {
       input = codec.decode(req, op, route, svc);
       const call = async () => (await handler(input, ctx)) as Record<string, unknown>;
-      if (ctx.readOnly) output = await call();
+      if (!mutates(svc, op.name)) output = await call();
       else {
         output = await this.runtime.exclusive(async () => {
           try {
@@ -156,7 +159,7 @@ export class Dispatcher {
       throw e;
     } finally {
       this.runtime.journal.append(
-        apiCallRecord({ ctx, service: svc, inputSchema: op.input, outputSchema: op.output, input, output, error, tls: conn.tls, host: req.headers.host ?? "" }),
+        apiCallRecord({ ctx, service: svc, inputSchema: op.input, outputSchema: op.output, input, output, error, host: req.headers.host ?? "" }),
       );
     }
   }

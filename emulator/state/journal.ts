@@ -1,5 +1,8 @@
-/** The append-only journal of the responder's calls, one JSON record a line, fsync'd, beside the state. */
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync, rmSync } from "node:fs";
+/**
+ * The append-only journal of the responder's calls, one JSON record a line, beside the state. Each line is
+ * written before the response leaves (so a kill -9 loses nothing); fsync is batched off the request path.
+ */
+import { appendFileSync, closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export type JournalRecord = Record<string, unknown> & { eventTime: string; eventID: string };
@@ -9,6 +12,7 @@ export class Journal {
   private fd: number | undefined;
   readonly records: JournalRecord[] = [];
   private listeners: ((r: JournalRecord) => void)[] = [];
+  private syncPending = false;
 
   constructor(dir: string) {
     this.file = join(dir, "journal.ndjson");
@@ -27,9 +31,18 @@ export class Journal {
   append(record: JournalRecord): void {
     if (this.fd === undefined) this.fd = openSync(this.file, "a");
     appendFileSync(this.fd, `${JSON.stringify(record)}\n`);
-    fdatasyncSync(this.fd);
+    this.scheduleSync();
     this.records.push(record);
     for (const l of this.listeners) l(record);
+  }
+
+  private scheduleSync(): void {
+    if (this.syncPending) return;
+    this.syncPending = true;
+    setTimeout(() => {
+      this.syncPending = false;
+      if (this.fd !== undefined) fdatasync(this.fd, () => {});
+    }, 50).unref();
   }
 
   onAppend(listener: (r: JournalRecord) => void): void {
@@ -43,7 +56,10 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
+    if (this.fd !== undefined) {
+      fdatasyncSync(this.fd);
+      closeSync(this.fd);
+    }
     this.fd = undefined;
   }
 }

@@ -2,7 +2,7 @@
  * S3 object storage: the recording's objects (read-only, never copied) overlaid by what the responder
  * writes. Bodies written at run time are content-addressed files, so no object key ever becomes a path.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AccountState } from "./store.ts";
@@ -15,6 +15,18 @@ export interface ObjectMeta {
   contentType?: string;
   metadata?: Record<string, string>;
   storageClass?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  contentLanguage?: string;
+  cacheControl?: string;
+  /** Object tags (x-amz-tagging), in order. */
+  tags?: { Key: string; Value: string }[];
+  /** Parts of a multipart upload; its ETag is then "<md5 of part md5s>-<n>". */
+  partsCount?: number;
+  /** Set once the bucket has had versioning: the S3 version id ("null" for unversioned writes). */
+  versionId?: string;
+  /** In a version history: a delete marker rather than an object version. */
+  deleteMarker?: boolean;
   /** sha256 of a body stored in the state directory; absent for recording objects. */
   blob?: string;
 }
@@ -26,10 +38,52 @@ export interface BucketRecord {
   policy?: string;
   publicAccessBlock?: Record<string, boolean>;
   tags?: { Key: string; Value: string }[];
+  /** Versioning as recorded ("Enabled" | "Suspended"); absent when never enabled. */
+  versioning?: { Status?: string; MFADelete?: string };
+  /** Default encryption; absent means SSE-S3, which AWS applies to every bucket since 2023. */
+  encryption?: { SSEAlgorithm: string; KMSMasterKeyID?: string; BucketKeyEnabled?: boolean };
+  logging?: { TargetBucket: string; TargetPrefix: string };
+  /**
+   * Versioned buckets: for each key, the versions that are not current (older versions and delete markers),
+   * newest first. When a key has no current object and history, history[0] is its latest delete marker.
+   */
+  history?: Record<string, ObjectMeta[]>;
+  /** In-progress multipart uploads by upload id. */
+  uploads?: Record<string, MultipartUpload>;
   /** Objects written or replaced since the recording. */
   objects: Record<string, ObjectMeta>;
   /** Recording objects deleted since. */
   deleted: string[];
+}
+
+export interface UploadPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  lastModified: string;
+  blob: string;
+}
+
+export interface MultipartUpload {
+  uploadId: string;
+  key: string;
+  initiated: string;
+  /** What the completed object will carry (content type, metadata, …). */
+  meta: Partial<ObjectMeta>;
+  parts: Record<string, UploadPart>;
+}
+
+/** One entry of ListObjectVersions: a version or delete marker, with whether it is the key's latest. */
+export interface VersionEntry {
+  meta: ObjectMeta;
+  isLatest: boolean;
+}
+
+/** What a versioning-aware write or delete did. */
+export interface VersionedResult {
+  /** The version id created (undefined in a bucket that never had versioning). */
+  versionId?: string;
+  deleteMarker?: boolean;
 }
 
 export interface S3State {
@@ -45,8 +99,18 @@ export interface RecordingObjects {
 
 export const noRecordingObjects: RecordingObjects = { list: () => [], head: () => undefined, read: () => undefined };
 
+/** AWS version ids are 32 url-safe characters. */
+export function newVersionId(): string {
+  return randomBytes(24).toString("base64url").replace(/-/g, ".");
+}
+
 export function etagOf(body: Buffer): string {
   return `"${createHash("md5").update(body).digest("hex")}"`;
+}
+
+/** Assigns an own property even for keys like "__proto__", which plain assignment would turn into a prototype change. */
+function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export class ObjectStore {
@@ -70,7 +134,44 @@ export class ObjectStore {
   }
 
   bucket(accountId: string, name: string): BucketRecord | undefined {
-    return this.state(accountId).buckets[name];
+    // Own properties only: a bucket named "__proto__" or "constructor" must not find Object.prototype.
+    const buckets = this.state(accountId).buckets;
+    return Object.hasOwn(buckets, name) ? buckets[name] : undefined;
+  }
+
+  /** A new, empty bucket. Recording objects under the same name stay hidden: a re-created bucket starts empty. */
+  createBucket(accountId: string, name: string, region: string, creationDate: string): BucketRecord {
+    const deleted = this.recording.list(accountId, name).map((o) => o.key);
+    const record: BucketRecord = { name, region, creationDate, objects: {}, deleted };
+    setOwn(this.state(accountId).buckets, name, record);
+    this.generation++;
+    return record;
+  }
+
+  deleteBucket(accountId: string, name: string): boolean {
+    const buckets = this.state(accountId).buckets;
+    if (!Object.hasOwn(buckets, name)) return false;
+    delete buckets[name];
+    this.generation++;
+    return true;
+  }
+
+  /** Stores a body (a multipart part) by content and returns its blob id. */
+  putBlob(body: Buffer): string {
+    const blob = createHash("sha256").update(body).digest("hex");
+    const file = join(this.blobDir, blob);
+    if (!existsSync(file)) {
+      mkdirSync(this.blobDir, { recursive: true });
+      writeFileSync(`${file}.tmp`, body);
+      renameSync(`${file}.tmp`, file);
+    }
+    return blob;
+  }
+
+  readBlob(blob: string): Buffer {
+    // Blob ids are our own sha256 hex digests; anything else never reaches the filesystem.
+    if (!/^[0-9a-f]{64}$/.test(blob)) throw new Error("invalid blob id");
+    return readFileSync(join(this.blobDir, blob));
   }
 
   list(accountId: string, bucket: string, prefix = ""): ObjectMeta[] {
@@ -96,34 +197,156 @@ export class ObjectStore {
   read(accountId: string, bucket: string, key: string): Buffer | undefined {
     const meta = this.head(accountId, bucket, key);
     if (!meta) return undefined;
-    if (meta.blob) return readFileSync(join(this.blobDir, meta.blob));
+    if (meta.blob) return this.readBlob(meta.blob);
     return this.recording.read(accountId, bucket, key);
   }
 
   put(accountId: string, bucket: string, key: string, body: Buffer, opts: Partial<ObjectMeta> & { lastModified: string }): ObjectMeta {
     const b = this.bucket(accountId, bucket);
     if (!b) throw new Error(`no bucket ${bucket}`);
-    const blob = createHash("sha256").update(body).digest("hex");
-    const file = join(this.blobDir, blob);
-    if (!existsSync(file)) {
-      mkdirSync(this.blobDir, { recursive: true });
-      writeFileSync(`${file}.tmp`, body);
-      renameSync(`${file}.tmp`, file);
-    }
-    const meta: ObjectMeta = { ...opts, key, size: body.length, etag: etagOf(body), blob };
-    b.objects[key] = meta;
+    const blob = this.putBlob(body);
+    const meta: ObjectMeta = { ...opts, key, size: body.length, etag: opts.etag ?? etagOf(body), blob };
+    delete meta.deleteMarker;
+    const status = b.versioning?.Status;
+    if (status === "Enabled" || status === "Suspended") {
+      meta.versionId = status === "Enabled" ? newVersionId() : "null";
+      this.retireCurrent(accountId, b, key);
+    } else delete meta.versionId;
+    setOwn(b.objects, key, meta);
     b.deleted = b.deleted.filter((k) => k !== key);
     this.generation++;
     return meta;
   }
 
   delete(accountId: string, bucket: string, key: string): boolean {
-    const b = this.bucket(accountId, bucket);
-    if (!b) return false;
     const existed = this.head(accountId, bucket, key) !== undefined;
-    delete b.objects[key];
-    if (this.recording.head(accountId, bucket, key) && !b.deleted.includes(key)) b.deleted.push(key);
-    if (existed) this.generation++;
+    this.deleteObject(accountId, bucket, key);
     return existed;
+  }
+
+  /**
+   * DeleteObject without a version id: removes the object, or in a bucket with versioning, keeps it as a
+   * noncurrent version behind a new delete marker.
+   */
+  deleteObject(accountId: string, bucket: string, key: string, lastModified = new Date().toISOString()): VersionedResult {
+    const b = this.bucket(accountId, bucket);
+    if (!b) return {};
+    const status = b.versioning?.Status;
+    if (status !== "Enabled" && status !== "Suspended") {
+      const existed = this.head(accountId, bucket, key) !== undefined;
+      this.dropCurrent(accountId, b, key);
+      if (existed) this.generation++;
+      return {};
+    }
+    this.retireCurrent(accountId, b, key);
+    const marker: ObjectMeta = { key, size: 0, etag: "", lastModified, versionId: status === "Enabled" ? newVersionId() : "null", deleteMarker: true };
+    const history = this.historyOf(b, key);
+    // A suspended bucket's delete marker is the "null" version, replacing any earlier null version.
+    this.setHistory(b, key, [marker, ...history.filter((v) => !(marker.versionId === "null" && v.versionId === "null"))]);
+    this.generation++;
+    return { versionId: marker.versionId, deleteMarker: true };
+  }
+
+  /** Permanently removes one version (or delete marker); the next newest version becomes current again. */
+  deleteVersion(accountId: string, bucket: string, key: string, versionId: string): VersionedResult | undefined {
+    const b = this.bucket(accountId, bucket);
+    if (!b) return undefined;
+    const current = this.head(accountId, bucket, key);
+    if (current && (current.versionId ?? "null") === versionId) {
+      this.dropCurrent(accountId, b, key);
+    } else {
+      const history = this.historyOf(b, key);
+      const i = history.findIndex((v) => (v.versionId ?? "null") === versionId);
+      if (i < 0) return undefined;
+      const [removed] = history.splice(i, 1);
+      this.setHistory(b, key, history);
+      this.generation++;
+      if (current || !(i === 0 && removed.deleteMarker)) return { versionId, deleteMarker: removed.deleteMarker };
+      this.promote(b, key);
+      return { versionId, deleteMarker: true };
+    }
+    this.promote(b, key);
+    this.generation++;
+    return { versionId };
+  }
+
+  /** One version of a key, current or not; delete markers included. */
+  objectVersion(accountId: string, bucket: string, key: string, versionId: string): ObjectMeta | undefined {
+    const b = this.bucket(accountId, bucket);
+    if (!b) return undefined;
+    const current = this.head(accountId, bucket, key);
+    if (current && (current.versionId ?? "null") === versionId) return current;
+    return this.historyOf(b, key).find((v) => (v.versionId ?? "null") === versionId);
+  }
+
+  /** The body of any version: its blob, or the recording's object for a recorded version. */
+  readVersion(accountId: string, bucket: string, meta: ObjectMeta): Buffer | undefined {
+    if (meta.deleteMarker) return undefined;
+    if (meta.blob) return this.readBlob(meta.blob);
+    return this.recording.read(accountId, bucket, meta.key);
+  }
+
+  /** The latest delete marker of a key that currently has no object, if that is why it is absent. */
+  latestDeleteMarker(accountId: string, bucket: string, key: string): ObjectMeta | undefined {
+    const b = this.bucket(accountId, bucket);
+    if (!b || this.head(accountId, bucket, key)) return undefined;
+    const first = this.historyOf(b, key)[0];
+    return first?.deleteMarker ? first : undefined;
+  }
+
+  /** Every version and delete marker under a prefix: by key, newest first within a key. */
+  versions(accountId: string, bucket: string, prefix = ""): VersionEntry[] {
+    const b = this.bucket(accountId, bucket);
+    if (!b) return [];
+    const current = new Map(this.list(accountId, bucket, prefix).map((o) => [o.key, o]));
+    const keys = new Set([...current.keys(), ...Object.keys(b.history ?? {}).filter((k) => k.startsWith(prefix))]);
+    const out: VersionEntry[] = [];
+    for (const key of [...keys].sort((a, c) => (a < c ? -1 : a > c ? 1 : 0))) {
+      const cur = current.get(key);
+      if (cur) out.push({ meta: cur, isLatest: true });
+      this.historyOf(b, key).forEach((v, i) => {
+        out.push({ meta: v, isLatest: !cur && i === 0 });
+      });
+    }
+    return out;
+  }
+
+  private historyOf(b: BucketRecord, key: string): ObjectMeta[] {
+    return b.history && Object.hasOwn(b.history, key) ? [...b.history[key]] : [];
+  }
+
+  private setHistory(b: BucketRecord, key: string, history: ObjectMeta[]): void {
+    b.history ??= {};
+    if (history.length) setOwn(b.history, key, history);
+    else delete b.history[key];
+  }
+
+  /** Removes the current object of a key without keeping it. */
+  private dropCurrent(accountId: string, b: BucketRecord, key: string): void {
+    delete b.objects[key];
+    if (this.recording.head(accountId, b.name, key) && !b.deleted.includes(key)) b.deleted.push(key);
+  }
+
+  /** Moves the current object into the history (unless it is the "null" version a suspended write replaces). */
+  private retireCurrent(accountId: string, b: BucketRecord, key: string): void {
+    const current = this.head(accountId, b.name, key);
+    let history = this.historyOf(b, key);
+    if (b.versioning?.Status === "Suspended") history = history.filter((v) => v.versionId !== "null");
+    if (current && !(b.versioning?.Status === "Suspended" && (current.versionId ?? "null") === "null")) {
+      history.unshift({ ...current, versionId: current.versionId ?? "null" });
+    }
+    this.setHistory(b, key, history);
+    if (current) this.dropCurrent(accountId, b, key);
+  }
+
+  /** After the current object or latest marker went away: the newest remaining version, if not a marker, is current. */
+  private promote(b: BucketRecord, key: string): void {
+    const history = this.historyOf(b, key);
+    const next = history[0];
+    if (!next || next.deleteMarker) return;
+    history.shift();
+    this.setHistory(b, key, history);
+    setOwn(b.objects, key, next);
+    b.deleted = b.deleted.filter((k) => k !== key);
   }
 }

@@ -15,6 +15,8 @@ export interface ResolvedCredential {
   sessionToken?: string;
   principal: Omit<Principal, "accessKeyId">;
   active: boolean;
+  /** ISO time after which a temporary credential answers ExpiredToken. */
+  expiration?: string;
 }
 
 export type CredentialResolver = (runtime: Runtime, accessKeyId: string) => ResolvedCredential | undefined;
@@ -25,6 +27,12 @@ export interface RuntimeOptions {
   clock: Clock;
   credentialResolvers?: CredentialResolver[];
   log?: (line: string) => void;
+}
+
+/** Discovery happened this many minutes before now, on a whole second (so --clock gives round times). */
+function anchorFor(clock: Clock, minutesBefore: number): Date {
+  const t = clock.now().getTime() - minutesBefore * 60_000;
+  return new Date(t - (t % 1000));
 }
 
 export class Runtime {
@@ -64,7 +72,7 @@ export class Runtime {
       const { manifest } = opts.scenario;
       let fresh: ScenarioContent | undefined;
       const { store } = await StateStore.open(opts.stateDir, async () => {
-        const anchor = new Date(opts.clock.now().getTime() - manifest.discoveredMinutesBeforeStart * 60_000);
+        const anchor = anchorFor(opts.clock, manifest.discoveredMinutesBeforeStart);
         fresh = await opts.scenario.content(anchor);
         return { format: 1, scenario: manifest.name, anchor: anchor.toISOString(), accounts: structuredClone(fresh.accounts) };
       });
@@ -140,7 +148,7 @@ export class Runtime {
   async reset(): Promise<void> {
     await this.exclusive(async () => {
       const { manifest } = this.scenario;
-      const anchor = new Date(this.clock.now().getTime() - manifest.discoveredMinutesBeforeStart * 60_000);
+      const anchor = anchorFor(this.clock, manifest.discoveredMinutesBeforeStart);
       this.content = await this.scenario.content(anchor);
       this.store.replace({ format: 1, scenario: manifest.name, anchor: anchor.toISOString(), accounts: structuredClone(this.content.accounts) });
       await this.store.commit();

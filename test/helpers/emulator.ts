@@ -24,12 +24,13 @@ export interface TestServer extends RunningServer {
   stop(remove?: boolean): Promise<void>;
 }
 
-export async function startTestServer(opts: { scenario?: string; clock?: string; stateDir?: string } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { scenario?: string; clock?: string; stateDir?: string; recordingsDir?: string } = {}): Promise<TestServer> {
   const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), "ir-range-test-"));
   const server = await startServer({
     scenario: opts.scenario ?? "basic",
     stateDir,
     clock: opts.clock ? new Date(opts.clock) : undefined,
+    recordingsDir: opts.recordingsDir,
     host: "127.0.0.1",
     port: 0,
   });

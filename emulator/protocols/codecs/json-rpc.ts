@@ -14,6 +14,8 @@ const vocabulary: ErrorVocabulary = {
   unknownKeyStatus: 400,
   badSignature: "InvalidSignatureException",
   badSignatureStatus: 400,
+  expiredToken: "ExpiredTokenException",
+  expiredTokenStatus: 400,
   missingAuth: "MissingAuthenticationTokenException",
   malformed: "SerializationException",
 };

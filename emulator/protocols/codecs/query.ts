@@ -22,6 +22,8 @@ const ec2Vocabulary: ErrorVocabulary = {
   unknownKeyStatus: 401,
   badSignature: "SignatureDoesNotMatch",
   badSignatureStatus: 403,
+  expiredToken: "RequestExpired",
+  expiredTokenStatus: 400,
   missingAuth: "MissingAuthenticationToken",
   malformed: "MalformedQueryString",
 };
@@ -35,6 +37,8 @@ const queryVocabulary: ErrorVocabulary = {
   unknownKeyStatus: 403,
   badSignature: "SignatureDoesNotMatch",
   badSignatureStatus: 403,
+  expiredToken: "ExpiredToken",
+  expiredTokenStatus: 403,
   missingAuth: "MissingAuthenticationToken",
   malformed: "MalformedQueryString",
 };

@@ -15,6 +15,8 @@ const vocabulary: ErrorVocabulary = {
   unknownKeyStatus: 403,
   badSignature: "InvalidSignatureException",
   badSignatureStatus: 403,
+  expiredToken: "ExpiredTokenException",
+  expiredTokenStatus: 403,
   missingAuth: "MissingAuthenticationTokenException",
   malformed: "SerializationException",
 };

@@ -4,7 +4,7 @@ import { AwsError, type ErrorVocabulary } from "../../core/errors.ts";
 import type { Codec } from "../codec.ts";
 import { checkRequired, InputError } from "../decode.ts";
 import { xmlBody, xmlEscape } from "../encode.ts";
-import { bindHttpInput, bindHttpOutput, matchRoute } from "../http-bindings.ts";
+import { bindHttpInput, bindHttpOutput, matchRoute, safeDecode } from "../http-bindings.ts";
 import { operationsOf } from "../schema.ts";
 import type { WireRequest } from "../wire.ts";
 
@@ -17,6 +17,8 @@ const vocabulary: ErrorVocabulary = {
   unknownKeyStatus: 403,
   badSignature: "SignatureDoesNotMatch",
   badSignatureStatus: 403,
+  expiredToken: "ExpiredToken",
+  expiredTokenStatus: 400,
   missingAuth: "AccessDenied",
   malformed: "MalformedXML",
 };
@@ -37,7 +39,7 @@ export function splitBucket(req: WireRequest): { bucket?: string; path: string }
   if (hostBucket) return { bucket: hostBucket, path: req.rawPath };
   const m = /^\/([^/?]+)(\/.*)?$/.exec(req.rawPath);
   if (!m) return { path: "/" };
-  return { bucket: decodeURIComponent(m[1]), path: m[2] ?? "/" };
+  return { bucket: safeDecode(m[1]), path: m[2] ?? "/" };
 }
 
 function hasBucketMember(ns: { structIterator(): Iterable<[string, unknown]> }): boolean {
@@ -100,6 +102,18 @@ export const restXmlCodec: Codec = {
       };
     }
     if (Object.keys(bound.body).length === 0) return { status, headers, body: "" };
+    // GetBucketLocation's root element is its only member, holding text: <LocationConstraint>region</LocationConstraint>.
+    const root = op.output.getMergedTraits().xmlName;
+    const only = Object.keys(bound.body);
+    if (typeof root === "string" && only.length === 1 && only[0] === root && typeof bound.body[root] === "string") {
+      const text = bound.body[root] as string;
+      const open = `<${root} xmlns="${svc.xmlNamespace ?? ""}"`;
+      return {
+        status,
+        headers: { "content-type": "application/xml", ...headers },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n${text === "" ? `${open}/>` : `${open}>${xmlEscape(text)}</${root}>`}`,
+      };
+    }
     return {
       status,
       headers: { "content-type": "application/xml", ...headers },

@@ -1,4 +1,29 @@
 import type { ServiceDefinition } from "../../core/service.ts";
+import {
+  batchGetNamedQuery,
+  createNamedQuery,
+  createWorkGroup,
+  deleteNamedQuery,
+  getDatabase,
+  getDataCatalog,
+  getNamedQuery,
+  getTableMetadata,
+  getWorkGroup,
+  listDatabases,
+  listDataCatalogs,
+  listNamedQueries,
+  listTableMetadata,
+  listWorkGroups,
+} from "./catalog.ts";
+import {
+  batchGetQueryExecution,
+  getQueryExecution,
+  getQueryResults,
+  getQueryRuntimeStatistics,
+  listQueryExecutions,
+  startQueryExecution,
+  stopQueryExecution,
+} from "./queries.ts";
 
 export const athena: ServiceDefinition = {
   id: "athena",
@@ -9,5 +34,27 @@ export const athena: ServiceDefinition = {
   eventSource: "athena.amazonaws.com",
   schemas: () => import("@aws-sdk/client-athena"),
   errors: { validation: "InvalidRequestException", missing: "InvalidRequestException" },
-  handlers: {},
+  handlers: {
+    StartQueryExecution: startQueryExecution,
+    GetQueryExecution: getQueryExecution,
+    GetQueryResults: getQueryResults,
+    StopQueryExecution: stopQueryExecution,
+    ListQueryExecutions: listQueryExecutions,
+    BatchGetQueryExecution: batchGetQueryExecution,
+    GetQueryRuntimeStatistics: getQueryRuntimeStatistics,
+    ListDataCatalogs: listDataCatalogs,
+    GetDataCatalog: getDataCatalog,
+    ListDatabases: listDatabases,
+    GetDatabase: getDatabase,
+    ListTableMetadata: listTableMetadata,
+    GetTableMetadata: getTableMetadata,
+    CreateWorkGroup: createWorkGroup,
+    GetWorkGroup: getWorkGroup,
+    ListWorkGroups: listWorkGroups,
+    CreateNamedQuery: createNamedQuery,
+    GetNamedQuery: getNamedQuery,
+    ListNamedQueries: listNamedQueries,
+    BatchGetNamedQuery: batchGetNamedQuery,
+    DeleteNamedQuery: deleteNamedQuery,
+  },
 };

@@ -1,5 +1,20 @@
 import type { ServiceDefinition } from "../../core/service.ts";
-import { describeTrails } from "./trails.ts";
+import { lookupEvents } from "./lookup.ts";
+import {
+  createTrail,
+  deleteTrail,
+  describeTrails,
+  getEventSelectors,
+  getInsightSelectors,
+  getTrail,
+  getTrailStatus,
+  listTrails,
+  putEventSelectors,
+  putInsightSelectors,
+  startLogging,
+  stopLogging,
+  updateTrail,
+} from "./trails.ts";
 
 export const cloudtrail: ServiceDefinition = {
   id: "cloudtrail",
@@ -10,5 +25,20 @@ export const cloudtrail: ServiceDefinition = {
   eventSource: "cloudtrail.amazonaws.com",
   schemas: () => import("@aws-sdk/client-cloudtrail"),
   errors: { validation: "InvalidParameterException", missing: "InvalidParameterException" },
-  handlers: { DescribeTrails: describeTrails },
+  handlers: {
+    DescribeTrails: describeTrails,
+    GetTrail: getTrail,
+    ListTrails: listTrails,
+    GetTrailStatus: getTrailStatus,
+    StartLogging: startLogging,
+    StopLogging: stopLogging,
+    GetEventSelectors: getEventSelectors,
+    PutEventSelectors: putEventSelectors,
+    GetInsightSelectors: getInsightSelectors,
+    PutInsightSelectors: putInsightSelectors,
+    CreateTrail: createTrail,
+    UpdateTrail: updateTrail,
+    DeleteTrail: deleteTrail,
+    LookupEvents: lookupEvents,
+  },
 };

@@ -19,11 +19,12 @@ function values(v: unknown): string[] {
 }
 
 /** Keeps the items matching every filter; unknown filter names are an error, as in EC2. */
-export function applyFilters<T extends { Tags?: { Key?: string; Value?: string }[] }>(
-  items: T[],
-  filters: Filter[] | undefined,
-  extractors: Record<string, Extractor<T>>,
-): T[] {
+type TagList = { Key?: string; Value?: string }[] | undefined;
+
+/** Tags live in Tags on most shapes and in TagSet on a few (network interfaces). */
+const tagsOf = (item: object): TagList => (item as { Tags?: TagList }).Tags ?? (item as { TagSet?: TagList }).TagSet;
+
+export function applyFilters<T extends object>(items: T[], filters: Filter[] | undefined, extractors: Record<string, Extractor<T>>): T[] {
   if (!filters || filters.length === 0) return items;
   const checks = filters.map((f) => {
     const name = f.Name ?? "";
@@ -31,9 +32,12 @@ export function applyFilters<T extends { Tags?: { Key?: string; Value?: string }
     let extract: Extractor<T> | undefined = extractors[name];
     if (name.startsWith("tag:")) {
       const key = name.slice(4);
-      extract = (i) => i.Tags?.filter((t) => t.Key === key).map((t) => t.Value);
-    } else if (name === "tag-key") extract = (i) => i.Tags?.map((t) => t.Key);
-    else if (name === "tag-value") extract = (i) => i.Tags?.map((t) => t.Value);
+      extract = (i) =>
+        tagsOf(i)
+          ?.filter((t) => t.Key === key)
+          .map((t) => t.Value);
+    } else if (name === "tag-key") extract = (i) => tagsOf(i)?.map((t) => t.Key);
+    else if (name === "tag-value") extract = (i) => tagsOf(i)?.map((t) => t.Value);
     if (!extract) throw new AwsError("InvalidParameterValue", `The filter '${name}' is invalid`);
     const fn = extract;
     return (item: T) => {

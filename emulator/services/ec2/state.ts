@@ -23,7 +23,28 @@ export type StoredInstance = Stored<Instance> & {
   /** Base64 user data, as DescribeInstanceAttribute returns it. */
   UserData?: string;
   DisableApiTermination?: boolean;
+  /** A state change in progress (stopping → stopped, …): describes show To once At has passed. */
+  Transition?: { To: "running" | "stopped" | "terminated"; At: string };
+  /** When the instance reached terminated; describes hide it an hour later, as EC2 does. */
+  TerminatedAt?: string;
+  InstanceInitiatedShutdownBehavior?: string;
+  DisableApiStop?: boolean;
+  /** Stopping released an auto-assigned public address; the next start assigns a new one. */
+  AutoPublicIp?: boolean;
 };
+
+/** Snapshots and images finish (pending → completed/available) at ReadyAt; absent means already done. */
+export type StoredSnapshot = Stored<Snapshot> & {
+  ReadyAt?: string;
+  /** Who else may create volumes from it: account ids, or Group "all" when public. */
+  CreateVolumePermissions?: { UserId?: string; Group?: "all" }[];
+};
+export type StoredImage = Stored<Image> & {
+  ReadyAt?: string;
+  /** Who else may launch it; Group "all" makes it public. */
+  LaunchPermissions?: { UserId?: string; Group?: "all" }[];
+};
+export type StoredKeyPair = Stored<KeyPairInfo>;
 
 export interface Ec2State {
   instances: Record<string, StoredInstance>;
@@ -31,8 +52,8 @@ export interface Ec2State {
   /** Security group rules by rule id (sgr-…); SecurityGroup.IpPermissions is derived from them. */
   securityGroupRules: Record<string, Stored<SecurityGroupRule>>;
   volumes: Record<string, Stored<Volume>>;
-  snapshots: Record<string, Stored<Snapshot>>;
-  images: Record<string, Stored<Image>>;
+  snapshots: Record<string, StoredSnapshot>;
+  images: Record<string, StoredImage>;
   /** Key pairs by name. */
   keyPairs: Record<string, Stored<KeyPairInfo>>;
   networkInterfaces: Record<string, Stored<NetworkInterface>>;

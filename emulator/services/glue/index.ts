@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from "../../core/service.ts";
+import { getDatabase, getDatabases, getPartitions, getTable, getTables } from "./catalog.ts";
 
 export const glue: ServiceDefinition = {
   id: "glue",
@@ -9,5 +10,5 @@ export const glue: ServiceDefinition = {
   eventSource: "glue.amazonaws.com",
   schemas: () => import("@aws-sdk/client-glue"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
-  handlers: {},
+  handlers: { GetDatabases: getDatabases, GetDatabase: getDatabase, GetTables: getTables, GetTable: getTable, GetPartitions: getPartitions },
 };

@@ -1,5 +1,8 @@
 import type { ServiceDefinition } from "../../core/service.ts";
-import { listDetectors } from "./detectors.ts";
+import { createDetector, deleteDetector, getDetector, listDetectors, updateDetector } from "./detectors.ts";
+import { createFilter, deleteFilter, getFilter, listFilters, updateFilter } from "./filters.ts";
+import { archiveFindings, getFindings, getFindingsStatistics, listFindings, unarchiveFindings, updateFindingsFeedback } from "./findings.ts";
+import { createSampleFindings } from "./samples.ts";
 
 export const guardduty: ServiceDefinition = {
   id: "guardduty",
@@ -9,5 +12,23 @@ export const guardduty: ServiceDefinition = {
   eventSource: "guardduty.amazonaws.com",
   schemas: () => import("@aws-sdk/client-guardduty"),
   errors: { validation: "BadRequestException", missing: "BadRequestException" },
-  handlers: { ListDetectors: listDetectors },
+  handlers: {
+    ListDetectors: listDetectors,
+    GetDetector: getDetector,
+    CreateDetector: createDetector,
+    UpdateDetector: updateDetector,
+    DeleteDetector: deleteDetector,
+    ListFindings: listFindings,
+    GetFindings: getFindings,
+    GetFindingsStatistics: getFindingsStatistics,
+    ArchiveFindings: archiveFindings,
+    UnarchiveFindings: unarchiveFindings,
+    UpdateFindingsFeedback: updateFindingsFeedback,
+    CreateSampleFindings: createSampleFindings,
+    CreateFilter: createFilter,
+    GetFilter: getFilter,
+    ListFilters: listFilters,
+    UpdateFilter: updateFilter,
+    DeleteFilter: deleteFilter,
+  },
 };

@@ -1,6 +1,7 @@
 import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import type { OpHandler } from "../../core/types.ts";
+import { assumeRole, getAccessKeyInfo, getSessionToken, resolveSessionKey } from "./sessions.ts";
 
 const getCallerIdentity: OpHandler<GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput> = (_input, ctx) => ({
   Account: ctx.principal.accountId,
@@ -17,5 +18,13 @@ export const sts: ServiceDefinition = {
   version: "2011-06-15",
   eventSource: "sts.amazonaws.com",
   schemas: () => import("@aws-sdk/client-sts"),
-  handlers: { GetCallerIdentity: getCallerIdentity },
+  resolveCredential: resolveSessionKey,
+  // CloudTrail logs these as reads although they issue sessions, which the range must store.
+  readOnlyEvents: new Set(["AssumeRole", "GetSessionToken"]),
+  handlers: {
+    GetCallerIdentity: getCallerIdentity,
+    GetAccessKeyInfo: getAccessKeyInfo,
+    GetSessionToken: getSessionToken,
+    AssumeRole: assumeRole,
+  },
 };

@@ -1,0 +1,101 @@
+/**
+ * `npm run bench`: figures printed side by side, never asserted in tests.
+ * - 200 DescribeInstances over HTTP: ir-range vs moto_server on loopback with equivalent state.
+ * - start → first answer of `ir-range start` (default scenario and the smoke scenario).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { startServer } from "../emulator/server/app.ts";
+import { freePort, ms, percentile, spawnQuiet, stop, table, timeCalls, waitFor } from "./lib.ts";
+
+const N = Number(process.env.BENCH_CALLS ?? 200);
+const creds = { accessKeyId: "AKIAIRRANGERESPOND01", secretAccessKey: "irRangeResponderSecretKey0000000000000001" };
+
+async function irRangeDescribe(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "ir-range-bench-"));
+  const server = await startServer({ scenario: "basic", stateDir: dir, port: 0 });
+  const ec2 = new EC2Client({ endpoint: server.url, region: "ap-northeast-1", credentials: creds, maxAttempts: 1 });
+  await ec2.send(new DescribeInstancesCommand({})); // warm the schema load
+  const times = await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+  return times;
+}
+
+async function motoDescribe(): Promise<number[] | string> {
+  const port = await freePort();
+  const proc = spawnQuiet("moto_server", ["-H", "127.0.0.1", "-p", String(port)]);
+  try {
+    const endpoint = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${endpoint}/moto-api/`)).ok, 20_000);
+    const ec2 = new EC2Client({ endpoint, region: "ap-northeast-1", credentials: { accessKeyId: "AKIATEST", secretAccessKey: "test" }, maxAttempts: 1 });
+    // Equivalent state: one running instance, like the smoke scenario.
+    await ec2.send(new RunInstancesCommand({ ImageId: "ami-0b5c74e235ed808b9", MinCount: 1, MaxCount: 1, InstanceType: "t3.small" }));
+    await ec2.send(new DescribeInstancesCommand({}));
+    return await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
+  } catch (e) {
+    return `moto_server unavailable (${(e as Error).message})`;
+  } finally {
+    await stop(proc);
+  }
+}
+
+/** Wall time from spawning `ir-range start` to its first AWS answer (GetCallerIdentity). */
+async function startToFirstAnswer(scenario: string): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), "ir-range-bench-start-"));
+  const port = await freePort();
+  const t0 = performance.now();
+  const proc = spawnQuiet(process.execPath, ["bin/ir-range.js", "start", "--scenario", scenario, "--port", String(port), "--state-dir", dir, "--quiet"]);
+  const sts = new STSClient({ endpoint: `http://127.0.0.1:${port}`, region: "us-east-1", credentials: creds, maxAttempts: 1 });
+  const m = (await import("../emulator/scenario/loader.ts")).loadScenario(scenario).manifest;
+  const c = m.credentials.find((x) => x.label === m.responder) ?? m.credentials[0];
+  sts.config.credentials = async () => ({ accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken });
+  await waitFor(async () => !!(await sts.send(new GetCallerIdentityCommand({}))).Account, 30_000);
+  const elapsed = performance.now() - t0;
+  await stop(proc);
+  rmSync(dir, { recursive: true, force: true });
+  return elapsed;
+}
+
+/**
+ * The SDK's own cost per call (signing, serializing, parsing, loopback HTTP), measured against a server that
+ * answers instantly with a fixed DescribeInstances body. Round trip minus this is the server's time.
+ */
+async function clientOverhead(): Promise<number[]> {
+  const body = '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet><item><instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name></instanceState></item></instancesSet></item></reservationSet></DescribeInstancesResponse>';
+  const srv = createHttpServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "text/xml" }).end(body));
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const ec2 = new EC2Client({ endpoint: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, region: "ap-northeast-1", credentials: creds, maxAttempts: 1 });
+  await ec2.send(new DescribeInstancesCommand({}));
+  const times = await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
+  await new Promise((r) => srv.close(r));
+  return times;
+}
+
+const overhead = await clientOverhead();
+const ours = await irRangeDescribe();
+const moto = await motoDescribe();
+const base = percentile(overhead, 50);
+const rows = [[`DescribeInstances ×${N} over HTTP`, "round trip p50", "p90", "server time p50 (round trip − SDK overhead)"]];
+rows.push(["SDK overhead (instant server)", ms(base), ms(percentile(overhead, 90)), "—"]);
+rows.push(["ir-range", ms(percentile(ours, 50)), ms(percentile(ours, 90)), ms(Math.max(0.01, percentile(ours, 50) - base))]);
+if (typeof moto === "string") rows.push(["moto_server", moto, "", ""]);
+else rows.push(["moto_server", ms(percentile(moto, 50)), ms(percentile(moto, 90)), ms(percentile(moto, 50) - base)]);
+console.log(table(rows));
+if (typeof moto !== "string") {
+  const ratio = (percentile(moto, 50) - base) / Math.max(0.01, percentile(ours, 50) - base);
+  console.log(`server time speed-up at p50: ${ratio.toFixed(1)}× (target ≥10×)`);
+}
+
+const { listScenarios } = await import("../emulator/scenario/loader.ts");
+console.log("");
+const startRows = [["start → first answer", "wall time", "target"]];
+for (const s of listScenarios()) startRows.push([`ir-range start --scenario ${s}`, ms(await startToFirstAnswer(s)), "≤300 ms"]);
+console.log(table(startRows));

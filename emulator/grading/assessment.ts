@@ -1,0 +1,42 @@
+/** A scenario's assessment (recordings/<name>/assessment.json): questions, containment and order objectives. */
+import { z } from "zod";
+
+const text = z.object({ en: z.string(), ja: z.string() });
+
+export const questionSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  points: z.number().positive(),
+  prompt: text,
+  hint: text,
+  /**
+   * How answers compare: text (case/space-insensitive, any accepted form), id (ARN or bare id), set (ids in any
+   * order, partial credit), time (ISO 8601, within windowMinutes of the expected moment).
+   */
+  kind: z.enum(["text", "id", "set", "time"]),
+  /** sha256 of salt:id:normalized answer, one per accepted answer (or per set member). */
+  hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).min(1),
+  windowMinutes: z.number().int().min(0).default(2),
+  example: z.string(),
+});
+
+export const objectiveSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  points: z.number().positive(),
+  title: text,
+  hint: text,
+  /** A check from emulator/grading/checks.ts, with its parameters. */
+  check: z.string(),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const assessmentSchema = z.object({
+  scenario: z.string(),
+  salt: z.string().min(8),
+  questions: z.array(questionSchema),
+  containment: z.array(objectiveSchema),
+  order: z.array(objectiveSchema),
+});
+
+export type Assessment = z.infer<typeof assessmentSchema>;
+export type Question = z.infer<typeof questionSchema>;
+export type Objective = z.infer<typeof objectiveSchema>;

@@ -1,0 +1,216 @@
+/**
+ * Containment and order objectives, checked against the live state (SDK shapes) and the journal of the
+ * responder's own calls. Each check is parameterized from the scenario's assessment.json.
+ */
+import type { GradingSnapshot } from "./snapshot.ts";
+
+export interface CheckResult {
+  fraction: number;
+  evidence: string[];
+}
+
+type Check = (snap: GradingSnapshot, params: Record<string, unknown>) => CheckResult;
+type Obj = Record<string, any>;
+type ByRegion = Record<string, string[]>;
+
+function regionState(snap: GradingSnapshot, region: string, service: string): Obj {
+  return (snap.state.accounts[snap.accountId]?.regions[region]?.[service] as Obj) ?? {};
+}
+
+function globalState(snap: GradingSnapshot, service: string): Obj {
+  return (snap.state.accounts[snap.accountId]?.global[service] as Obj) ?? {};
+}
+
+const result = (ok: number, total: number, evidence: string[]): CheckResult => ({ fraction: total === 0 ? 1 : ok / total, evidence });
+
+/** Successful calls of the responder, in order. */
+function calls(snap: GradingSnapshot, names: string[]) {
+  return snap.journal.filter((r) => names.includes(String(r.eventName)) && !r.errorCode);
+}
+
+/** True when any string inside v equals one of the ids: robust to how requestParameters nest them. */
+function mentions(v: unknown, ids: Set<string>): boolean {
+  if (typeof v === "string") return ids.has(v);
+  if (Array.isArray(v)) return v.some((x) => mentions(x, ids));
+  if (v && typeof v === "object") return Object.values(v).some((x) => mentions(x, ids));
+  return false;
+}
+
+function instanceVolumes(inst: Obj): string[] {
+  return ((inst?.BlockDeviceMappings as Obj[]) ?? []).map((b) => b?.Ebs?.VolumeId).filter(Boolean);
+}
+
+export const checks: Record<string, Check> = {
+  /** params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts). */
+  instancesTerminated(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
+      for (const id of ids) {
+        total++;
+        const state = regionState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
+        if (state === "terminated" || state === "shutting-down") ok++;
+        else evidence.push(`${id} in ${region} still ${state}`);
+      }
+    }
+    return result(ok, total, evidence);
+  },
+
+  /** params.instances: {region: [instanceId]} — every volume of each has a snapshot taken during the response. */
+  volumesSnapshotted(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
+      const ec2 = regionState(snap, region, "ec2");
+      const snapshots = Object.values((ec2.snapshots ?? {}) as Obj) as Obj[];
+      for (const id of ids) {
+        const vols = new Set(instanceVolumes(ec2.instances?.[id]));
+        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[]) {
+          if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) vols.add(v.VolumeId);
+        }
+        for (const vol of vols) {
+          total++;
+          if (snapshots.some((s) => s.VolumeId === vol && Date.parse(s.StartTime) >= Date.parse(snap.anchor))) ok++;
+          else evidence.push(`no snapshot of ${vol} (${id}, ${region})`);
+        }
+      }
+    }
+    return result(ok, total, evidence);
+  },
+
+  /**
+   * params.role, params.stolenAt (minutes from discovery), params.overBroad: [policy ARN].
+   * Passes when the role denies sessions issued before the theft (aws:TokenIssueTime), or has none of the
+   * over-broad policies left attached.
+   */
+  roleSessionsRevoked(snap, p) {
+    const role = globalState(snap, "iam").roles?.[String(p.role)];
+    if (!role) return { fraction: 1, evidence: [`role ${String(p.role)} was deleted`] };
+    const stolenAt = Date.parse(snap.anchor) + Number(p.stolenAt) * 60_000;
+    for (const [name, doc] of Object.entries((role.InlinePolicies ?? {}) as Record<string, string>)) {
+      let parsed: Obj;
+      try {
+        parsed = JSON.parse(decodeURIComponent(doc));
+      } catch {
+        continue;
+      }
+      const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+      for (const s of statements as Obj[]) {
+        const actions = Array.isArray(s?.Action) ? s.Action : [s?.Action];
+        const cond = s?.Condition?.DateLessThan?.["aws:TokenIssueTime"] ?? s?.Condition?.DateLessThan?.["aws:tokenissuetime"];
+        if (s?.Effect === "Deny" && actions.includes("*") && cond && Date.parse(String(cond)) >= stolenAt) {
+          return { fraction: 1, evidence: [`inline policy ${name} denies sessions issued before ${String(cond)}`] };
+        }
+      }
+    }
+    const left = ((p.overBroad as string[]) ?? []).filter((arn) => (role.AttachedPolicies as string[] | undefined)?.includes(arn));
+    if (left.length === 0) return { fraction: 1, evidence: ["over-broad policies detached"] };
+    return { fraction: 0, evidence: [`${String(p.role)} still has ${left.join(", ")} and no aws:TokenIssueTime deny after the theft`] };
+  },
+
+  /** params.region, params.instanceId: HttpTokens required. */
+  imdsv2Required(snap, p) {
+    const inst = regionState(snap, String(p.region), "ec2").instances?.[String(p.instanceId)];
+    const tokens = inst?.MetadataOptions?.HttpTokens ?? "optional";
+    return tokens === "required" ? { fraction: 1, evidence: [] } : { fraction: 0, evidence: [`${String(p.instanceId)} still allows IMDSv1 (HttpTokens ${tokens})`] };
+  },
+
+  /** params.keyPairs: {region: [name]} — each deleted. */
+  keyPairsDeleted(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const [region, names] of Object.entries(p.keyPairs as ByRegion)) {
+      for (const name of names) {
+        total++;
+        if (regionState(snap, region, "ec2").keyPairs?.[name]) evidence.push(`key pair ${name} still in ${region}`);
+        else ok++;
+      }
+    }
+    return result(ok, total, evidence);
+  },
+
+  /** params.groups: {region: [sg id]} — deleted, or no longer open to the world. */
+  securityGroupsClosed(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const [region, ids] of Object.entries(p.groups as ByRegion)) {
+      const ec2 = regionState(snap, region, "ec2");
+      for (const id of ids) {
+        total++;
+        const sg = ec2.securityGroups?.[id];
+        const open = ((sg?.IpPermissions as Obj[] | undefined) ?? []).some((perm) => (perm.IpRanges as Obj[] | undefined)?.some((r) => r.CidrIp === "0.0.0.0/0"));
+        if (!sg || !open) ok++;
+        else evidence.push(`${id} in ${region} still open to 0.0.0.0/0`);
+      }
+    }
+    return result(ok, total, evidence);
+  },
+
+  /** params.regions: [region] — every finding there archived (samples the responder created excluded). */
+  findingsArchived(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const region of p.regions as string[]) {
+      for (const f of Object.values((regionState(snap, region, "guardduty").findings ?? {}) as Obj) as Obj[]) {
+        if (f.Service?.AdditionalInfo?.Value?.includes?.('"sample":true')) continue;
+        total++;
+        if (f.Service?.Archived) ok++;
+        else evidence.push(`${f.Type} (${String(f.Id).slice(0, 8)}…, ${region}) not archived`);
+      }
+    }
+    return result(ok, total, evidence);
+  },
+
+  /** params.user, params.keys: [AKIA…] — each inactive or deleted. */
+  accessKeysDeactivated(snap, p) {
+    const user = globalState(snap, "iam").users?.[String(p.user)];
+    const evidence: string[] = [];
+    let ok = 0;
+    for (const k of p.keys as string[]) {
+      const key = (user?.AccessKeys as Obj[] | undefined)?.find((x) => x.AccessKeyId === k);
+      if (!key || key.Status === "Inactive") ok++;
+      else evidence.push(`${k} is still Active`);
+    }
+    return result(ok, (p.keys as string[]).length, evidence);
+  },
+
+  /** Order: params.instances {region: [id]} — no instance terminated before a snapshot or image of it was taken. */
+  snapshotBeforeTerminate(snap, p) {
+    const evidence: string[] = [];
+    let ok = 0;
+    let total = 0;
+    for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
+      const ec2 = regionState(snap, region, "ec2");
+      for (const id of ids) {
+        const terminate = calls(snap, ["TerminateInstances"]).find((r) => r.awsRegion === region && mentions(r.requestParameters, new Set([id])));
+        if (!terminate) continue;
+        total++;
+        const evidenceIds = new Set([id, ...instanceVolumes(ec2.instances?.[id])]);
+        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[]) if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) evidenceIds.add(v.VolumeId);
+        const before = calls(snap, ["CreateSnapshot", "CreateSnapshots", "CreateImage"]).find(
+          (r) => r.awsRegion === region && r.eventTime <= terminate.eventTime && snap.journal.indexOf(r) < snap.journal.indexOf(terminate) && mentions(r.requestParameters, evidenceIds),
+        );
+        if (before) ok++;
+        else evidence.push(`${id} (${region}) was terminated at ${terminate.eventTime} before any snapshot of its volumes`);
+      }
+    }
+    if (total === 0) return { fraction: 0, evidence: ["none of the rogue instances has been terminated yet"] };
+    return result(ok, total, evidence);
+  },
+
+  /** Order: params.buckets [name] — nothing deleted from the evidence, logging never stopped. */
+  noEvidenceDestroyed(snap, p) {
+    const buckets = new Set(p.buckets as string[]);
+    const evidence: string[] = [];
+    for (const r of calls(snap, ["DeleteObject", "DeleteObjects", "DeleteBucket", "PutBucketLifecycleConfiguration"])) {
+      if (mentions(r.requestParameters, buckets)) evidence.push(`${r.eventName} on the evidence at ${r.eventTime}`);
+    }
+    for (const r of calls(snap, ["StopLogging", "DeleteTrail", "DeleteDetector", "DeleteFlowLogs"])) evidence.push(`${r.eventName} at ${r.eventTime}`);
+    return { fraction: evidence.length === 0 ? 1 : 0, evidence };
+  },
+};

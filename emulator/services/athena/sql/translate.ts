@@ -1,0 +1,553 @@
+/**
+ * Trino (Athena engine 3) SELECT → DuckDB SQL, by rewriting tokens: function renames and argument-aware
+ * rewrites, type names, the emulator clock for now(), `?` parameters, catalog prefixes. It also refuses
+ * DuckDB-only escape hatches (file readers, COPY, ATTACH, PRAGMA, …) before anything reaches DuckDB.
+ */
+import { identName, isIdent, isOp, isWord, lineCol, quoteIdent, quoteString, significant, stringValue, type Token, tokenize } from "./tokens.ts";
+
+/** A failed query in Athena's terms: `CODE: message` in StateChangeReason. */
+export class AthenaQueryError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+  }
+}
+
+export interface TableRef {
+  db: string;
+  name: string;
+}
+
+export interface TranslateOptions {
+  defaultDb: string;
+  /** "table", "view" or undefined for a name in a database. */
+  lookup: (db: string, name: string) => "table" | "view" | undefined;
+  dbExists: (db: string) => boolean;
+  now: Date;
+  params?: string[];
+  /** The DuckDB relation for a catalog table or view; withPath: the one that also carries "$path". */
+  relation: (ref: TableRef, withPath: boolean) => string;
+}
+
+export interface Translation {
+  sql: string;
+  refs: TableRef[];
+  aliases: Set<string>;
+  identifiers: Set<string>;
+}
+
+const FORBIDDEN_STATEMENT = new Set([
+  "insert",
+  "update",
+  "delete",
+  "merge",
+  "copy",
+  "attach",
+  "detach",
+  "pragma",
+  "install",
+  "load",
+  "force",
+  "export",
+  "import",
+  "checkpoint",
+  "vacuum",
+  "call",
+  "set",
+  "reset",
+  "use",
+  "summarize",
+  "pivot",
+  "unpivot",
+  "create",
+  "drop",
+  "alter",
+  "from",
+  "prepare",
+  "execute",
+  "deallocate",
+  "begin",
+  "commit",
+  "rollback",
+  "analyze",
+]);
+/** Words that are only statements or DuckDB clauses: refused anywhere in a query. */
+const FORBIDDEN_ANYWHERE = new Set(["insert", "update", "delete", "copy", "attach", "detach", "pragma", "install", "checkpoint", "vacuum", "pivot", "unpivot"]);
+/** DuckDB functions that reach files, settings, secrets or the engine itself. */
+const FORBIDDEN_FUNCTION =
+  /^(read_|parquet_|sniff_|glob$|duckdb_|pragma_|sqlite_|postgres_|mysql_|iceberg_|delta_|ducklake_|query$|query_table$|json_execute|which_secret|getenv$|current_setting$|getvariable$|load_|checkpoint$|force_checkpoint$|arrow_scan|python_|install|extension)/;
+
+function refuse(sql: string, t: Token, what: string): never {
+  throw new AthenaQueryError("NOT_SUPPORTED", `${lineCol(sql, t.pos)}: ${what} is not supported by Athena`);
+}
+
+function check(sql: string, ts: Token[]): void {
+  const first = ts[0];
+  if (first && first.kind === "ident" && FORBIDDEN_STATEMENT.has(first.text.toLowerCase())) refuse(sql, first, `${first.text.toUpperCase()} statement`);
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (isOp(t, ";") && i < ts.length - 1) {
+      throw new AthenaQueryError("SYNTAX_ERROR", `${lineCol(sql, t.pos)}: mismatched input ';'. Only one sql statement is allowed.`);
+    }
+    if (t.kind === "ident" && FORBIDDEN_ANYWHERE.has(t.text.toLowerCase())) refuse(sql, t, t.text.toUpperCase());
+    if (isIdent(t) && isOp(ts[i + 1], "(") && !isOp(ts[i - 1], ".") && FORBIDDEN_FUNCTION.test(identName(t))) refuse(sql, t, `Function '${identName(t)}'`);
+    if (isWord(t, "from", "join") && ts[i + 1]) {
+      const n = ts[i + 1];
+      // DuckDB would scan a file named by a string or a path-like quoted name; Athena has only catalog tables.
+      if (n.kind === "string" || ((n.kind === "qident" || n.kind === "bident") && /[/\\:]|\.(csv|json|parquet|gz|txt|tsv|ndjson|db|duckdb)/i.test(n.text))) {
+        refuse(sql, n, "Reading files");
+      }
+    }
+    if (t.kind === "op" && t.text === "$" && !isOp(ts[i - 1], "'")) refuse(sql, t, "'$' parameters");
+  }
+}
+
+const MYSQL: Record<string, string> = {
+  a: "%a",
+  b: "%b",
+  c: "%-m",
+  D: "%-d",
+  d: "%d",
+  e: "%-d",
+  f: "%f",
+  H: "%H",
+  h: "%I",
+  I: "%I",
+  i: "%M",
+  j: "%j",
+  k: "%-H",
+  l: "%-I",
+  M: "%B",
+  m: "%m",
+  p: "%p",
+  r: "%I:%M:%S %p",
+  S: "%S",
+  s: "%S",
+  T: "%H:%M:%S",
+  v: "%V",
+  W: "%A",
+  w: "%w",
+  x: "%G",
+  Y: "%Y",
+  y: "%y",
+  "%": "%%",
+};
+
+export function mysqlToStrftime(f: string): string {
+  return f.replace(/%(.)/g, (_m, c: string) => MYSQL[c] ?? c);
+}
+
+const JODA: [RegExp, string][] = [
+  [/^yyyy+/, "%Y"],
+  [/^yy/, "%y"],
+  [/^y/, "%Y"],
+  [/^MMMM+/, "%B"],
+  [/^MMM/, "%b"],
+  [/^MM/, "%m"],
+  [/^M/, "%-m"],
+  [/^dd/, "%d"],
+  [/^d/, "%-d"],
+  [/^DDD/, "%j"],
+  [/^HH/, "%H"],
+  [/^H/, "%-H"],
+  [/^hh/, "%I"],
+  [/^h/, "%-I"],
+  [/^mm/, "%M"],
+  [/^m/, "%-M"],
+  [/^ss/, "%S"],
+  [/^s/, "%-S"],
+  [/^SSSSSS+/, "%f"],
+  [/^S+/, "%g"],
+  [/^a/, "%p"],
+  [/^EEEE+/, "%A"],
+  [/^E+/, "%a"],
+  [/^Z+/, "%z"],
+  [/^z+/, "%Z"],
+];
+
+export function jodaToStrftime(f: string): string {
+  let out = "";
+  let i = 0;
+  while (i < f.length) {
+    if (f[i] === "'") {
+      const end = f.indexOf("'", i + 1);
+      const lit = f.slice(i + 1, end < 0 ? f.length : end);
+      out += lit === "" ? "'" : lit.replaceAll("%", "%%");
+      i = end < 0 ? f.length : end + 1;
+      continue;
+    }
+    const rest = f.slice(i);
+    const hit = JODA.find(([re]) => re.test(rest));
+    if (hit) {
+      const m = hit[0].exec(rest) as RegExpExecArray;
+      out += hit[1];
+      i += m[0].length;
+    } else {
+      out += f[i] === "%" ? "%%" : f[i];
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Presto JSON paths → DuckDB's: `$["a b"]` and `$.a["b"]` become `$."a b"`. */
+function jsonPath(p: string): string {
+  return p.replace(/\[\s*"((?:[^"\\]|\\.)*)"\s*\]/g, '."$1"');
+}
+
+const UNITS: Record<string, string> = {
+  millisecond: "1 MILLISECOND",
+  second: "1 SECOND",
+  minute: "1 MINUTE",
+  hour: "1 HOUR",
+  day: "1 DAY",
+  week: "7 DAY",
+  month: "1 MONTH",
+  quarter: "3 MONTH",
+  year: "1 YEAR",
+};
+
+type Rewriter = (args: string[], raw: Token[][]) => string;
+
+const literal = (raw: Token[] | undefined): string | undefined => (raw && raw.length === 1 && raw[0].kind === "string" ? stringValue(raw[0]) : undefined);
+
+const rename =
+  (to: string): Rewriter =>
+  (a) =>
+    `${to}(${a.join(", ")})`;
+
+const FUNCTIONS: Record<string, Rewriter> = {
+  json_extract_scalar: (a, r) => `__json_extract_scalar(${a[0]}, ${pathArg(a[1], r[1])})`,
+  json_extract: (a, r) => `json_extract(${a[0]}, ${pathArg(a[1], r[1])})`,
+  json_array_get: (a) => `json_extract(${a[0]}, '$[' || CAST(${a[1]} AS VARCHAR) || ']')`,
+  json_size: (a, r) => `__json_size(${a[0]}, ${pathArg(a[1], r[1])})`,
+  json_format: (a) => `CAST(${a[0]} AS VARCHAR)`,
+  json_parse: (a) => `json(${a[0]})`,
+  json_array_contains: (a) => `list_contains(CAST(json(${a[0]}) AS VARCHAR[]), CAST(${a[1]} AS VARCHAR))`,
+  from_iso8601_timestamp: (a) => `CAST(${a[0]} AS TIMESTAMPTZ)`,
+  from_iso8601_date: (a) => `CAST(${a[0]} AS DATE)`,
+  to_iso8601: (a) => `strftime(CAST(${a[0]} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')`,
+  from_unixtime: (a) => `to_timestamp(${a[0]})`,
+  to_unixtime: (a) => `epoch(${a[0]})`,
+  date_format: (a, r) => `strftime(${a[0]}, ${fmtArg(a[1], r[1], mysqlToStrftime)})`,
+  date_parse: (a, r) => `strptime(${a[0]}, ${fmtArg(a[1], r[1], mysqlToStrftime)})`,
+  format_datetime: (a, r) => `strftime(${a[0]}, ${fmtArg(a[1], r[1], jodaToStrftime)})`,
+  parse_datetime: (a, r) => `strptime(${a[0]}, ${fmtArg(a[1], r[1], jodaToStrftime)})`,
+  date_add: (a, r) => {
+    const unit = literal(r[0])?.toLowerCase();
+    if (a.length !== 3 || !unit || !UNITS[unit]) throw new AthenaQueryError("INVALID_FUNCTION_ARGUMENT", `'${unit}' is not a valid Time field`);
+    return `(${a[2]} + (${a[1]}) * INTERVAL ${UNITS[unit]})`;
+  },
+  day_of_week: rename("isodow"),
+  dow: rename("isodow"),
+  day_of_year: rename("dayofyear"),
+  doy: rename("dayofyear"),
+  day_of_month: rename("dayofmonth"),
+  week_of_year: rename("weekofyear"),
+  date: (a) => `CAST(${a[0]} AS DATE)`,
+  regexp_like: rename("regexp_matches"),
+  regexp_replace: (a, r) => {
+    const repl = a.length > 2 ? (literal(r[2]) !== undefined ? quoteString((literal(r[2]) as string).replace(/\$(\d)/g, "\\$1")) : a[2]) : "''";
+    return `regexp_replace(${a[0]}, ${a[1]}, ${repl}, 'g')`;
+  },
+  regexp_extract: (a) => `CASE WHEN regexp_matches(${a[0]}, ${a[1]}) THEN regexp_extract(${a.join(", ")}) END`,
+  approx_distinct: rename("approx_count_distinct"),
+  approx_percentile: (a) => `approx_quantile(${a[0]}, ${a[a.length - 1]})`,
+  split: rename("string_split"),
+  element_at: (a) => `(${a[0]})[${a[1]}]`,
+  cardinality: rename("len"),
+  // Trino keeps the first occurrence order; DuckDB's list_distinct does not.
+  array_distinct: (a) => `list_filter(${a[0]}, (__x, __i) -> list_position(${a[0]}, __x) = __i)`,
+  array_join: (a) => `array_to_string(${a.slice(0, 2).join(", ")})`,
+  array_position: rename("list_position"),
+  array_max: rename("list_max"),
+  array_min: rename("list_min"),
+  array_sort: rename("list_sort"),
+  array_remove: (a) => `list_filter(${a[0]}, __x -> __x <> ${a[1]})`,
+  slice: (a) => `list_slice(${a[0]}, ${a[1]}, (${a[1]}) + (${a[2]}) - 1)`,
+  transform: rename("list_transform"),
+  filter: rename("list_filter"),
+  any_match: (a) => `coalesce(list_bool_or(list_transform(${a[0]}, ${a[1]})), false)`,
+  all_match: (a) => `coalesce(list_bool_and(list_transform(${a[0]}, ${a[1]})), true)`,
+  none_match: (a) => `NOT coalesce(list_bool_or(list_transform(${a[0]}, ${a[1]})), false)`,
+  sequence: rename("generate_series"),
+  url_extract_host: (a) => `nullif(regexp_extract(${a[0]}, '^[A-Za-z][A-Za-z0-9+.-]*://([^/:?#]+)', 1), '')`,
+  url_extract_path: (a) => `nullif(regexp_extract(${a[0]}, '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)', 1), '')`,
+  url_extract_parameter: (a) => `nullif(regexp_extract(${a[0]}, '[?&]' || ${a[1]} || '=([^&#]*)', 1), '')`,
+  format: rename("printf"),
+  codepoint: rename("unicode"),
+  now: () => "",
+  contains: (a, r) => {
+    const cidr = literal(r[0]);
+    // contains('10.0.0.0/8', CAST(ip AS IPADDRESS)): Trino's CIDR membership.
+    if (cidr !== undefined && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(cidr)) return `__cidr_contains(${a[0]}, ${a[1]})`;
+    return `contains(${a.join(", ")})`;
+  },
+  // Named fields: DuckDB's anonymous structs would collapse to one key when converted for output.
+  row: (a) => `struct_pack(${a.map((x, i) => `field${i} := ${x}`).join(", ")})`,
+  is_nan: rename("isnan"),
+  set_agg: (a) => `list_distinct(array_agg(${a[0]}))`,
+  array_contains: rename("list_contains"),
+  chr: rename("chr"),
+  to_hex: rename("hex"),
+  md5: (a) => `md5(CAST(${a[0]} AS VARCHAR))`,
+  arbitrary: rename("any_value"),
+};
+
+function pathArg(a: string | undefined, raw: Token[] | undefined): string {
+  const lit = literal(raw);
+  return lit !== undefined ? quoteString(jsonPath(lit)) : (a ?? "'$'");
+}
+
+function fmtArg(_a: string | undefined, raw: Token[] | undefined, conv: (f: string) => string): string {
+  const lit = literal(raw);
+  if (lit === undefined) throw new AthenaQueryError("NOT_SUPPORTED", "ir-range needs the date format pattern as a string literal");
+  return quoteString(conv(lit));
+}
+
+/** Trino type spellings inside CAST → DuckDB's. */
+function translateType(ts: Token[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (isWord(t, "array") && (isOp(ts[i + 1], "(") || isOp(ts[i + 1], "<"))) {
+      const close = isOp(ts[i + 1], "(") ? ")" : ">";
+      const end = matching(ts, i + 1, isOp(ts[i + 1], "(") ? "(" : "<", close);
+      out.push(`${translateType(ts.slice(i + 2, end))}[]`);
+      i = end;
+    } else if (isWord(t, "row") && isOp(ts[i + 1], "(")) out.push("STRUCT");
+    else if (isWord(t, "map") && isOp(ts[i + 1], "<")) {
+      out.push("MAP(");
+      const end = matching(ts, i + 1, "<", ">");
+      out.push(translateType(ts.slice(i + 2, end)));
+      out.push(")");
+      i = end;
+    } else if (isOp(t, "<")) out.push("(");
+    else if (isOp(t, ">")) out.push(")");
+    else if (isWord(t, "string")) out.push("VARCHAR");
+    else if (isWord(t, "int")) out.push("INTEGER");
+    else if (isWord(t, "real")) out.push("FLOAT");
+    else if (isWord(t, "varbinary")) out.push("BLOB");
+    else out.push(t.text);
+  }
+  return out
+    .join(" ")
+    .replace(/\s*\(\s*/g, "(")
+    .replace(/\s*\)/g, ")");
+}
+
+function matching(ts: Token[], open: number, o = "(", c = ")"): number {
+  let depth = 0;
+  for (let i = open; i < ts.length; i++) {
+    if (isOp(ts[i], o)) depth++;
+    else if (isOp(ts[i], c)) {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  throw new AthenaQueryError("SYNTAX_ERROR", `line 1:${(ts[open]?.pos ?? 0) + 1}: mismatched input '<EOF>'. Expecting: '${c}'`);
+}
+
+function splitArgs(ts: Token[], from: number, to: number): Token[][] {
+  const args: Token[][] = [];
+  let cur: Token[] = [];
+  let depth = 0;
+  for (let i = from; i < to; i++) {
+    const t = ts[i];
+    if (isOp(t, "(") || isOp(t, "[")) depth++;
+    if (isOp(t, ")") || isOp(t, "]")) depth--;
+    if (depth === 0 && isOp(t, ",")) {
+      args.push(cur);
+      cur = [];
+    } else cur.push(t);
+  }
+  if (cur.length || args.length) args.push(cur);
+  return args;
+}
+
+const fmtTs = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "+00");
+
+export function translate(sql: string, opts: TranslateOptions): Translation {
+  const ts = significant(tokenize(sql));
+  check(sql, ts);
+  while (ts.length && isOp(ts[ts.length - 1], ";")) ts.pop();
+  const refs: TableRef[] = [];
+  const aliases = new Set<string>();
+  const identifiers = new Set<string>();
+  const usesPath = ts.some((t) => t.kind === "qident" && t.text.toLowerCase() === '"$path"');
+  const ctes = new Set<string>();
+  for (let i = 0; i < ts.length; i++) {
+    if (isIdent(ts[i]) && isWord(ts[i + 1], "as") && isOp(ts[i + 2], "(")) ctes.add(identName(ts[i]));
+    if (isIdent(ts[i]) && isOp(ts[i + 1], "(") && isWord(ts[matchingSafe(ts, i + 1) + 1], "as") && isOp(ts[matchingSafe(ts, i + 1) + 2], "(")) {
+      ctes.add(identName(ts[i]));
+    }
+    if (isWord(ts[i], "as") && isIdent(ts[i + 1]) && !isOp(ts[i + 2], "(")) aliases.add(identName(ts[i + 1]));
+    if (isIdent(ts[i])) identifiers.add(identName(ts[i]));
+  }
+  let paramIndex = 0;
+
+  const walk = (from: number, to: number): string => {
+    const out: string[] = [];
+    for (let i = from; i < to; i++) {
+      const t = ts[i];
+      const prev = ts[i - 1];
+      // Catalog prefix: AwsDataCatalog.db.table → db.table.
+      if (isIdent(t) && identName(t) === "awsdatacatalog" && isOp(ts[i + 1], ".") && isIdent(ts[i + 2])) {
+        i++;
+        continue;
+      }
+      if (isOp(t, "?")) {
+        const p = opts.params?.[paramIndex++];
+        if (p === undefined) throw new AthenaQueryError("INVALID_PARAMETER", "Incorrect number of parameters: expected more than provided");
+        out.push(`(${p})`);
+        continue;
+      }
+      if (t.kind === "ident" && !isOp(prev, ".")) {
+        const w = t.text.toLowerCase();
+        if ((w === "current_timestamp" || w === "localtimestamp") && !isOp(ts[i + 1], "(")) {
+          out.push(`TIMESTAMPTZ '${fmtTs(opts.now)}'`);
+          continue;
+        }
+        if (w === "current_date" && !isOp(ts[i + 1], "(")) {
+          out.push(`DATE '${opts.now.toISOString().slice(0, 10)}'`);
+          continue;
+        }
+        if (w === "now" && isOp(ts[i + 1], "(") && isOp(ts[i + 2], ")")) {
+          out.push(`TIMESTAMPTZ '${fmtTs(opts.now)}'`);
+          i += 2;
+          continue;
+        }
+        if (w === "values" && ts[i + 1] && !isOp(ts[i + 1], "(")) {
+          // Trino's VALUES 1, 2, 3 is DuckDB's VALUES (1), (2), (3).
+          let end = i + 1;
+          let depth = 0;
+          for (; end < to; end++) {
+            if (isOp(ts[end], "(") || isOp(ts[end], "[")) depth++;
+            else if (isOp(ts[end], ")") || isOp(ts[end], "]")) {
+              if (depth === 0) break;
+              depth--;
+            } else if (depth === 0 && isWord(ts[end], "order", "limit", "offset", "union", "except", "intersect")) break;
+          }
+          const items = splitArgs(ts, i + 1, end).map((r) => {
+            const s = ts.indexOf(r[0]);
+            return `(${walk(s, s + r.length)})`;
+          });
+          out.push(`VALUES ${items.join(", ")}`);
+          i = end - 1;
+          continue;
+        }
+        if ((w === "cast" || w === "try_cast") && isOp(ts[i + 1], "(")) {
+          const end = matching(ts, i + 1);
+          let asAt = -1;
+          let depth = 0;
+          for (let k = i + 2; k < end; k++) {
+            if (isOp(ts[k], "(") || isOp(ts[k], "[")) depth++;
+            if (isOp(ts[k], ")") || isOp(ts[k], "]")) depth--;
+            if (depth === 0 && isWord(ts[k], "as")) asAt = k;
+          }
+          if (asAt < 0) throw new AthenaQueryError("SYNTAX_ERROR", `${lineCol(sql, t.pos)}: mismatched input ')'. Expecting: 'AS'`);
+          const target = ts.slice(asAt + 1, end);
+          // IPADDRESS has no DuckDB type here: IPv4 addresses become comparable numbers (NULL for anything else).
+          if (target.length === 1 && isWord(target[0], "ipaddress")) out.push(`__ipaddress(${walk(i + 2, asAt)})`);
+          else out.push(`${w.toUpperCase()}(${walk(i + 2, asAt)} AS ${translateType(target)})`);
+          i = end;
+          continue;
+        }
+        if (w === "ipaddress" && ts[i + 1]?.kind === "string") {
+          out.push(`__ipaddress(${ts[i + 1].text})`);
+          i++;
+          continue;
+        }
+        const fn = FUNCTIONS[w];
+        if (fn && isOp(ts[i + 1], "(") && w !== "now") {
+          const end = matching(ts, i + 1);
+          const raw = splitArgs(ts, i + 2, end);
+          const args = raw.map((r) => {
+            const s = ts.indexOf(r[0]);
+            return r.length ? walk(s, s + r.length) : "";
+          });
+          out.push(fn(args, raw));
+          i = end;
+          continue;
+        }
+      }
+      // A table reference: db.table or table, after FROM/JOIN (materialized before the query runs).
+      if (isIdent(t) && !isOp(prev, ".") && !isOp(ts[i + 1], "(")) {
+        const chain = isOp(ts[i + 1], ".") && isIdent(ts[i + 2]) && !isOp(ts[i + 3], ".") ? [t, ts[i + 2]] : [t];
+        const db = chain.length === 2 ? identName(chain[0]) : opts.defaultDb;
+        const name = identName(chain[chain.length - 1]);
+        const inFrom = isWord(prev, "from", "join") || (isOp(prev, ",") && inFromClause(ts, i));
+        const kind = chain.length === 2 && !opts.dbExists(db) ? undefined : opts.lookup(db, name);
+        if (kind && (chain.length === 2 || !ctes.has(name) || !inFrom)) {
+          refs.push({ db, name });
+          if (inFrom) {
+            const rel = opts.relation({ db, name }, usesPath && kind === "table");
+            const next = ts[i + chain.length * 2 - 1];
+            const hasAlias = isWord(next, "as") || (isIdent(next) && !isWord(next, ...CLAUSE_WORDS));
+            out.push(hasAlias ? rel : `${rel} AS ${quoteIdent(name)}`);
+            i += chain.length * 2 - 2;
+            continue;
+          }
+        } else if (inFrom && !ctes.has(name) && !(chain.length === 2 && db === "information_schema")) {
+          if (chain.length === 2 && !opts.dbExists(db)) throw new AthenaQueryError("SCHEMA_NOT_FOUND", `${lineCol(sql, t.pos)}: Schema '${db}' does not exist`);
+          throw new AthenaQueryError("TABLE_NOT_FOUND", `${lineCol(sql, t.pos)}: Table 'awsdatacatalog.${db}.${name}' does not exist`);
+        }
+      }
+      out.push(t.kind === "bident" ? quoteIdent(t.text.slice(1, -1)) : t.text);
+    }
+    return out.join(" ");
+  };
+  const out = walk(0, ts.length);
+  if (opts.params && paramIndex !== opts.params.length) {
+    throw new AthenaQueryError("INVALID_PARAMETER", `Incorrect number of parameters: expected ${paramIndex} but found ${opts.params.length}`);
+  }
+  return { sql: out, refs, aliases, identifiers };
+}
+
+const CLAUSE_WORDS = [
+  "where",
+  "group",
+  "order",
+  "limit",
+  "having",
+  "join",
+  "inner",
+  "left",
+  "right",
+  "full",
+  "cross",
+  "on",
+  "using",
+  "union",
+  "except",
+  "intersect",
+  "window",
+  "offset",
+  "fetch",
+  "natural",
+  "tablesample",
+];
+
+function matchingSafe(ts: Token[], open: number): number {
+  try {
+    return matching(ts, open);
+  } catch {
+    return ts.length;
+  }
+}
+
+/** Whether a comma at i sits in a FROM list (walks back to the nearest FROM/SELECT at the same depth). */
+function inFromClause(ts: Token[], i: number): boolean {
+  let depth = 0;
+  for (let k = i - 1; k >= 0; k--) {
+    if (isOp(ts[k], ")")) depth++;
+    else if (isOp(ts[k], "(")) {
+      if (depth === 0) return false;
+      depth--;
+    } else if (depth === 0 && isWord(ts[k], "from")) return true;
+    else if (depth === 0 && isWord(ts[k], "select", "where", "on", "group", "order", "by")) return false;
+  }
+  return false;
+}

@@ -1,0 +1,126 @@
+/**
+ * GuardDuty's FindingCriteria over stored findings. Criterion keys are the finding's JSON field paths
+ * ("resource.instanceDetails.instanceId"); the stored finding uses the SDK's member names, which are the same
+ * words capitalised, so each segment is matched case-insensitively. Lists along a path are flattened: a
+ * condition holds when any value on the path satisfies it (Neq/NotEquals: when none equals).
+ */
+import type { Condition, FindingCriteria, SortCriteria } from "@aws-sdk/client-guardduty";
+import { AwsError } from "../../core/errors.ts";
+
+type Obj = Record<string, unknown>;
+
+function member(obj: Obj, segment: string): unknown {
+  if (Object.hasOwn(obj, segment)) return obj[segment];
+  const lower = segment.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+/** Every value at a dotted path, lists flattened. */
+export function valuesAt(finding: unknown, path: string): unknown[] {
+  let current: unknown[] = [finding];
+  for (const seg of path.split(".")) {
+    const next: unknown[] = [];
+    for (const v of current) {
+      if (Array.isArray(v)) {
+        for (const x of v) if (x && typeof x === "object") pushValue(next, member(x as Obj, seg));
+      } else if (v && typeof v === "object") pushValue(next, member(v as Obj, seg));
+    }
+    current = next;
+  }
+  return current.flatMap((v) => (Array.isArray(v) ? v : [v])).filter((v) => v !== undefined && v !== null);
+}
+
+function pushValue(out: unknown[], v: unknown): void {
+  if (v !== undefined && v !== null) out.push(v);
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T/;
+
+/** Numbers compare as numbers; timestamps as epoch milliseconds, which is how the API takes them. */
+function numeric(v: unknown): number | undefined {
+  if (typeof v === "number") return v;
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === "string") {
+    if (ISO.test(v)) return Date.parse(v);
+    if (v.trim() !== "" && !Number.isNaN(Number(v))) return Number(v);
+  }
+  return undefined;
+}
+
+function equal(value: unknown, wanted: string): boolean {
+  if (typeof value === "boolean") return String(value) === wanted.toLowerCase();
+  const a = numeric(value);
+  const b = numeric(wanted);
+  if (a !== undefined && b !== undefined && (typeof value === "number" || ISO.test(String(value)))) return a === b;
+  return String(value) === wanted;
+}
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  );
+}
+
+export function conditionHolds(values: unknown[], c: Condition): boolean {
+  const eq = c.Eq ?? c.Equals;
+  const neq = c.Neq ?? c.NotEquals;
+  if (eq && !values.some((v) => eq.some((w) => equal(v, w)))) return false;
+  if (neq && values.some((v) => neq.some((w) => equal(v, w)))) return false;
+  const nums = values.map(numeric).filter((n): n is number => n !== undefined);
+  const bound = (limit: number | undefined, ok: (n: number, l: number) => boolean) => limit === undefined || nums.some((n) => ok(n, limit));
+  if (!bound(c.Gt ?? c.GreaterThan, (n, l) => n > l)) return false;
+  if (!bound(c.Gte ?? c.GreaterThanOrEqual, (n, l) => n >= l)) return false;
+  if (!bound(c.Lt ?? c.LessThan, (n, l) => n < l)) return false;
+  if (!bound(c.Lte ?? c.LessThanOrEqual, (n, l) => n <= l)) return false;
+  if (c.Matches && !values.some((v) => c.Matches?.some((p) => globToRegExp(p).test(String(v))))) return false;
+  if (c.NotMatches && values.some((v) => c.NotMatches?.some((p) => globToRegExp(p).test(String(v))))) return false;
+  return true;
+}
+
+const invalid = (message: string) => new AwsError("BadRequestException", message, 400, { Type: "InvalidInputException" });
+
+/** Rejects criteria AWS rejects: a condition with no comparator at all. */
+export function validateCriteria(criteria: FindingCriteria | undefined): void {
+  for (const [field, c] of Object.entries(criteria?.Criterion ?? {})) {
+    if (!field) throw invalid("The request is rejected because an invalid or out-of-range value is specified as an input parameter.");
+    if (!c || Object.values(c).every((v) => v === undefined)) {
+      throw invalid(`The request is rejected because the criterion for ${field} has no condition.`);
+    }
+  }
+}
+
+export function matchesCriteria(finding: unknown, criteria: FindingCriteria | undefined): boolean {
+  for (const [field, c] of Object.entries(criteria?.Criterion ?? {})) {
+    if (!conditionHolds(valuesAt(finding, field), c)) return false;
+  }
+  return true;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === undefined && b === undefined) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const na = numeric(a);
+  const nb = numeric(b);
+  if (na !== undefined && nb !== undefined) return na - nb;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Sorts findings by a field path; findings without the field go last either way, as GuardDuty lists them. */
+export function sortFindings<T>(findings: T[], sort: SortCriteria | undefined): T[] {
+  if (!sort?.AttributeName) return findings;
+  const dir = sort.OrderBy === "DESC" ? -1 : 1;
+  const key = (f: T) => valuesAt(f, sort.AttributeName as string)[0];
+  return [...findings].sort((x, y) => {
+    const a = key(x);
+    const b = key(y);
+    if (a === undefined || b === undefined) return compareValues(a, b);
+    return dir * compareValues(a, b);
+  });
+}

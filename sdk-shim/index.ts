@@ -1,0 +1,87 @@
+/**
+ * Run unmodified @aws-sdk/client-* code against ir-range: `clientConfig` for a running server, and
+ * `startInProcess` which routes the SDK's requests to *.amazonaws.com into the emulator with msw — no port.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import type { WireRequest } from "../emulator/protocols/wire.ts";
+import { loadScenario } from "../emulator/scenario/loader.ts";
+import { createEmulator, type Emulator } from "../emulator/server/app.ts";
+
+export interface ShimCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface ClientConfig {
+  region: string;
+  credentials: ShimCredentials;
+  /** Set for a running server; absent in-process, where the SDK's real AWS endpoints are intercepted. */
+  endpoint?: string;
+  /** S3 path-style addressing: needed for a local endpoint (bucket.localhost does not resolve). */
+  forcePathStyle: boolean;
+  maxAttempts: number;
+}
+
+function responder(scenario: string, recordingsDir?: string): { region: string; credentials: ShimCredentials } {
+  const m = loadScenario(scenario, recordingsDir).manifest;
+  const c = m.credentials.find((x) => x.label === m.responder) ?? m.credentials[0];
+  return { region: m.homeRegion, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken } };
+}
+
+/** Config for SDK clients talking to a running `ir-range start` (default http://127.0.0.1:4566). */
+export function clientConfig(opts: { scenario?: string; endpoint?: string; region?: string } = {}): ClientConfig {
+  const r = responder(opts.scenario ?? "secutter");
+  return { region: opts.region ?? r.region, credentials: r.credentials, endpoint: opts.endpoint ?? "http://127.0.0.1:4566", forcePathStyle: true, maxAttempts: 1 };
+}
+
+export interface InProcessRange {
+  emulator: Emulator;
+  /** Client config for the scenario's responder; pass a region to work in another one. */
+  config(region?: string): ClientConfig;
+  /** Stops intercepting and releases the state directory (removed if the shim created it). */
+  close(): Promise<void>;
+}
+
+async function toWire(request: Request): Promise<WireRequest> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  if (!headers.host) headers.host = url.host;
+  const body = request.method === "GET" || request.method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
+  // Keep the path as the client encoded it: the signature covers that exact form.
+  const rawPath = request.url.slice(url.origin.length).split("?")[0] || "/";
+  return { method: request.method, rawPath, query: [...url.searchParams.entries()], headers, body };
+}
+
+/** Starts a scenario inside this process and intercepts the SDK's calls to AWS with msw. */
+export async function startInProcess(opts: { scenario?: string; stateDir?: string; clock?: Date; recordingsDir?: string } = {}): Promise<InProcessRange> {
+  const scenario = opts.scenario ?? "secutter";
+  const stateDir = opts.stateDir ?? mkdtempSync(join(tmpdir(), "ir-range-shim-"));
+  const emulator = await createEmulator({ scenario, stateDir, clock: opts.clock, recordingsDir: opts.recordingsDir });
+  const server = setupServer(
+    http.all(/^https?:\/\/([a-z0-9-]+\.)*amazonaws\.com(:\d+)?\//, async ({ request }) => {
+      const wire = await emulator.handle(await toWire(request), { sourceIp: "127.0.0.1", tls: true });
+      const body = request.method === "HEAD" ? null : typeof wire.body === "string" ? wire.body : Buffer.from(wire.body as Uint8Array);
+      return new HttpResponse(body, { status: wire.status, headers: wire.headers });
+    }),
+  );
+  // Anything not bound for AWS is an error, never silently let out.
+  server.listen({ onUnhandledRequest: "error" });
+  const r = responder(scenario, opts.recordingsDir);
+  return {
+    emulator,
+    config: (region = r.region) => ({ region, credentials: r.credentials, forcePathStyle: true, maxAttempts: 1 }),
+    close: async () => {
+      server.close();
+      await emulator.close();
+      if (!opts.stateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** The in-process shim: unmodified SDK v3 clients reach the emulator through msw with no listening socket. */
+import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type InProcessRange, startInProcess } from "../../sdk-shim/index.ts";
+
+let range: InProcessRange;
+beforeAll(async () => {
+  range = await startInProcess({ scenario: "basic", clock: new Date("2026-03-01T12:00:00Z") });
+});
+afterAll(async () => {
+  await range?.close();
+});
+
+describe("sdk-shim in-process", () => {
+  it("answers SDK calls to the real AWS endpoints without opening a port", async () => {
+    const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+    expect(handles.some((h) => h?.constructor?.name === "Server")).toBe(false);
+    const id = await new STSClient(range.config()).send(new GetCallerIdentityCommand({}));
+    expect(id.Arn).toBe("arn:aws:iam::123456789012:user/ir-responder");
+    const ec2 = await new EC2Client(range.config()).send(new DescribeInstancesCommand({}));
+    expect(ec2.Reservations?.[0]?.Instances?.[0]?.InstanceId).toBe("i-0a1b2c3d4e5f60001");
+  });
+
+  it("serves S3 in virtual-host style (the SDK's default against AWS)", async () => {
+    const s3 = new S3Client({ ...range.config(), forcePathStyle: false });
+    const got = await s3.send(new GetObjectCommand({ Bucket: "basic-evidence", Key: "notes/readme.txt" }));
+    expect(await got.Body?.transformToString()).toContain("Nothing happened here");
+  });
+
+  it("journals the calls like any other", () => {
+    const names = range.emulator.runtime.journal.records.map((r) => r.eventName);
+    expect(names).toEqual(expect.arrayContaining(["GetCallerIdentity", "DescribeInstances", "GetObject"]));
+  });
+});
