@@ -66,13 +66,19 @@ async function startToFirstAnswer(scenario: string): Promise<number> {
  * answers instantly with a fixed DescribeInstances body. Round trip minus this is the server's time.
  */
 async function clientOverhead(): Promise<number[]> {
-  const body = '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet><item><instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name></instanceState></item></instancesSet></item></reservationSet></DescribeInstancesResponse>';
+  const body =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>x</requestId><reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId><instancesSet><item><instanceId>i-1</instanceId><instanceState><code>16</code><name>running</name></instanceState></item></instancesSet></item></reservationSet></DescribeInstancesResponse>';
   const srv = createHttpServer((req, res) => {
     req.resume();
     req.on("end", () => res.writeHead(200, { "content-type": "text/xml" }).end(body));
   });
   await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const ec2 = new EC2Client({ endpoint: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, region: "ap-northeast-1", credentials: creds, maxAttempts: 1 });
+  const ec2 = new EC2Client({
+    endpoint: `http://127.0.0.1:${(srv.address() as { port: number }).port}`,
+    region: "ap-northeast-1",
+    credentials: creds,
+    maxAttempts: 1,
+  });
   await ec2.send(new DescribeInstancesCommand({}));
   const times = await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
   await new Promise((r) => srv.close(r));
@@ -99,3 +105,7 @@ console.log("");
 const startRows = [["start → first answer", "wall time", "target"]];
 for (const s of listScenarios()) startRows.push([`ir-range start --scenario ${s}`, ms(await startToFirstAnswer(s)), "≤300 ms"]);
 console.log(table(startRows));
+
+console.log("");
+const { benchHistory } = await import("./history.ts");
+console.log(await benchHistory());

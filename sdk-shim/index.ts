@@ -36,7 +36,13 @@ function responder(scenario: string, recordingsDir?: string): { region: string; 
 /** Config for SDK clients talking to a running `ir-range start` (default http://127.0.0.1:4566). */
 export function clientConfig(opts: { scenario?: string; endpoint?: string; region?: string } = {}): ClientConfig {
   const r = responder(opts.scenario ?? "secutter");
-  return { region: opts.region ?? r.region, credentials: r.credentials, endpoint: opts.endpoint ?? "http://127.0.0.1:4566", forcePathStyle: true, maxAttempts: 1 };
+  return {
+    region: opts.region ?? r.region,
+    credentials: r.credentials,
+    endpoint: opts.endpoint ?? "http://127.0.0.1:4566",
+    forcePathStyle: true,
+    maxAttempts: 1,
+  };
 }
 
 export interface InProcessRange {

@@ -113,6 +113,8 @@ export async function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAcces
     const q = new Map(req.query);
     const date = amzDate(q.get("X-Amz-Date"));
     if (!date) return false;
+    // S3 presigned URLs sign no payload: the canonical request ends in UNSIGNED-PAYLOAD.
+    const unsignedPayload: Record<string, string> = auth.service === "s3" ? { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } : {};
     const request = new HttpRequest({
       method: req.method,
       protocol: "http:",
@@ -120,7 +122,7 @@ export async function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAcces
       port: port ? Number(port) : undefined,
       path: pathOnly,
       query: queryObject(req.query, new Set(["X-Amz-Signature"])),
-      headers,
+      headers: { ...headers, ...unsignedPayload },
     });
     const expires = Number(q.get("X-Amz-Expires") ?? "900");
     // presign() re-adds the X-Amz-* query fields from its arguments; they must equal what the client sent.
@@ -128,7 +130,8 @@ export async function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAcces
       signingDate: date,
       expiresIn: expires,
       signableHeaders: signedHeaderSet,
-      unhoistableHeaders: new Set(Object.keys(headers)),
+      unsignableHeaders: new Set(Object.keys(unsignedPayload)),
+      unhoistableHeaders: new Set([...Object.keys(headers), ...Object.keys(unsignedPayload)]),
     });
     return presigned.query?.["X-Amz-Signature"] === auth.signature;
   }

@@ -1,7 +1,7 @@
 /** `ir-range grade` and `ir-range answers --template`. */
 import type { Command } from "commander";
-import { answersTemplate, loadAnswers, loadAssessment } from "../grading/load.ts";
 import { formatReport, grade, type Lang } from "../grading/grade.ts";
+import { answersTemplate, loadAnswers, loadAssessment } from "../grading/load.ts";
 import { fetchSnapshot } from "../grading/snapshot.ts";
 import { loadScenario } from "../scenario/loader.ts";
 

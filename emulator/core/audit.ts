@@ -62,7 +62,8 @@ export interface AuditInput {
 
 export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventTime: string; eventID: string } {
   const { ctx } = a;
-  const requestParameters = a.input ? (auditValue(a.inputSchema, a.input) as Record<string, unknown>) : null;
+  const custom = a.input && a.service.audit ? a.service.audit(ctx.operation, a.input, a.host) : undefined;
+  const requestParameters = custom ? custom.requestParameters : a.input ? (auditValue(a.inputSchema, a.input) as Record<string, unknown>) : null;
   const responseElements = !ctx.readOnly && a.output && !a.error ? (auditValue(a.outputSchema, a.output) ?? null) : null;
   return {
     eventVersion: "1.11",
@@ -78,6 +79,7 @@ export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventT
     responseElements,
     requestID: ctx.requestId,
     eventID: randomUUID(),
+    ...(custom?.resources ? { resources: custom.resources } : {}),
     readOnly: ctx.readOnly,
     eventType: "AwsApiCall",
     managementEvent: !a.service.dataEvents?.has(ctx.operation),

@@ -25,6 +25,12 @@ export interface ServiceDefinition {
   handlers: Record<string, OpHandler>;
   /** Operations CloudTrail logs with readOnly true although they change state here (STS issuing sessions). */
   readOnlyEvents?: ReadonlySet<string>;
+  /** How CloudTrail writes this service's requestParameters and resources, where the generic camelCase form is wrong. */
+  audit?: (
+    operation: string,
+    input: Record<string, unknown>,
+    host: string,
+  ) => { requestParameters: Record<string, unknown>; resources?: Record<string, string>[] };
   /** Operations CloudTrail logs as data events (S3 object reads and writes). */
   dataEvents?: ReadonlySet<string>;
   /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */

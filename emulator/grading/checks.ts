@@ -114,7 +114,9 @@ export const checks: Record<string, Check> = {
   imdsv2Required(snap, p) {
     const inst = regionState(snap, String(p.region), "ec2").instances?.[String(p.instanceId)];
     const tokens = inst?.MetadataOptions?.HttpTokens ?? "optional";
-    return tokens === "required" ? { fraction: 1, evidence: [] } : { fraction: 0, evidence: [`${String(p.instanceId)} still allows IMDSv1 (HttpTokens ${tokens})`] };
+    return tokens === "required"
+      ? { fraction: 1, evidence: [] }
+      : { fraction: 0, evidence: [`${String(p.instanceId)} still allows IMDSv1 (HttpTokens ${tokens})`] };
   },
 
   /** params.keyPairs: {region: [name]} — each deleted. */
@@ -142,7 +144,9 @@ export const checks: Record<string, Check> = {
       for (const id of ids) {
         total++;
         const sg = ec2.securityGroups?.[id];
-        const open = ((sg?.IpPermissions as Obj[] | undefined) ?? []).some((perm) => (perm.IpRanges as Obj[] | undefined)?.some((r) => r.CidrIp === "0.0.0.0/0"));
+        const open = ((sg?.IpPermissions as Obj[] | undefined) ?? []).some((perm) =>
+          (perm.IpRanges as Obj[] | undefined)?.some((r) => r.CidrIp === "0.0.0.0/0"),
+        );
         if (!sg || !open) ok++;
         else evidence.push(`${id} in ${region} still open to 0.0.0.0/0`);
       }
@@ -191,9 +195,14 @@ export const checks: Record<string, Check> = {
         if (!terminate) continue;
         total++;
         const evidenceIds = new Set([id, ...instanceVolumes(ec2.instances?.[id])]);
-        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[]) if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) evidenceIds.add(v.VolumeId);
+        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[])
+          if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) evidenceIds.add(v.VolumeId);
         const before = calls(snap, ["CreateSnapshot", "CreateSnapshots", "CreateImage"]).find(
-          (r) => r.awsRegion === region && r.eventTime <= terminate.eventTime && snap.journal.indexOf(r) < snap.journal.indexOf(terminate) && mentions(r.requestParameters, evidenceIds),
+          (r) =>
+            r.awsRegion === region &&
+            r.eventTime <= terminate.eventTime &&
+            snap.journal.indexOf(r) < snap.journal.indexOf(terminate) &&
+            mentions(r.requestParameters, evidenceIds),
         );
         if (before) ok++;
         else evidence.push(`${id} (${region}) was terminated at ${terminate.eventTime} before any snapshot of its volumes`);

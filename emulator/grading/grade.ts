@@ -39,7 +39,16 @@ function objectiveItem(o: Objective, kind: ItemKind, snap: GradingSnapshot, lang
   const r = check(snap, o.params);
   const fraction = Math.min(1, Math.max(0, r.fraction));
   const status = statusOf(fraction);
-  return { id: o.id, kind, title: o.title[lang], status, points: round(o.points * fraction), maxPoints: o.points, evidence: r.evidence, ...(status !== "pass" ? { hint: o.hint[lang] } : {}) };
+  return {
+    id: o.id,
+    kind,
+    title: o.title[lang],
+    status,
+    points: round(o.points * fraction),
+    maxPoints: o.points,
+    evidence: r.evidence,
+    ...(status !== "pass" ? { hint: o.hint[lang] } : {}),
+  };
 }
 
 export function grade(assessment: Assessment, snap: GradingSnapshot, answers: Record<string, unknown>, lang: Lang = "en"): GradeReport {
@@ -48,7 +57,16 @@ export function grade(assessment: Assessment, snap: GradingSnapshot, answers: Re
   for (const q of assessment.questions) {
     const r = checkAnswer(q, assessment.salt, answers[q.id], anchor);
     const status = statusOf(r.fraction);
-    items.push({ id: q.id, kind: "question", title: q.prompt[lang], status, points: round(q.points * r.fraction), maxPoints: q.points, evidence: [r.evidence], ...(status !== "pass" ? { hint: q.hint[lang] } : {}) });
+    items.push({
+      id: q.id,
+      kind: "question",
+      title: q.prompt[lang],
+      status,
+      points: round(q.points * r.fraction),
+      maxPoints: q.points,
+      evidence: [r.evidence],
+      ...(status !== "pass" ? { hint: q.hint[lang] } : {}),
+    });
   }
   for (const o of assessment.containment) items.push(objectiveItem(o, "containment", snap, lang));
   for (const o of assessment.order) items.push(objectiveItem(o, "order", snap, lang));

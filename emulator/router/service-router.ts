@@ -30,10 +30,15 @@ export class ServiceRouter {
     return this.services.find((s) => s.id === id);
   }
 
-  route(req: WireRequest, auth: SigV4Auth | undefined): RoutedService | undefined {
+  route(req: WireRequest, auth: SigV4Auth | undefined, s3QuerySigV2 = false): RoutedService | undefined {
     if (auth) {
       const svc = this.bySigningName.get(auth.service);
       if (svc) return { service: svc, region: auth.region };
+    }
+    // Only S3 still takes SigV2 query signatures (presigned URLs of CLI v1).
+    if (s3QuerySigV2) {
+      const s3 = this.bySigningName.get("s3");
+      if (s3) return { service: s3, region: undefined };
     }
     const host = (req.headers.host ?? "").replace(/:\d+$/, "").toLowerCase();
     const target = req.headers["x-amz-target"];

@@ -2,8 +2,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { PROJECT_ROOT } from "../core/paths.ts";
 import { z } from "zod";
+import { PROJECT_ROOT } from "../core/paths.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
 import type { AccountState } from "../state/store.ts";
 import { formatIssues, manifestSchema } from "./manifest.ts";

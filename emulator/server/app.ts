@@ -103,7 +103,14 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
   // Everything grading reads, in one consistent read; grading never calls the AWS APIs, so it adds no journal lines.
   app.get("/_ir-range/snapshot", (_req, res) => {
     const rt = emulator.runtime;
-    res.json({ scenario: rt.scenario.manifest.name, accountId: rt.accountId, anchor: rt.anchor.toISOString(), now: rt.clock.now().toISOString(), state: rt.store.data, journal: rt.journal.records });
+    res.json({
+      scenario: rt.scenario.manifest.name,
+      accountId: rt.accountId,
+      anchor: rt.anchor.toISOString(),
+      now: rt.clock.now().toISOString(),
+      state: rt.store.data,
+      journal: rt.journal.records,
+    });
   });
   app.post("/_ir-range/reset", async (_req, res) => {
     await emulator.runtime.reset();

@@ -2,7 +2,8 @@
  * The request pipeline, readable top to bottom: request id → signature → service → codec → operation →
  * input → handler (serialized and committed when it mutates) → response; every authenticated call is journaled.
  */
-import { parseSigV4, verifySigV4 } from "../auth/sigv4.ts";
+import { parseSigV2Query, type SigV2Query, verifySigV2Query } from "../auth/sigv2.ts";
+import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
 import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
@@ -10,6 +11,7 @@ import { loggedReadOnly, mutates, type ServiceDefinition } from "../core/service
 import type { Principal, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
+import { bucketFromHost } from "../protocols/codecs/rest-xml.ts";
 import { InputError } from "../protocols/decode.ts";
 import { reviveTimestamps } from "../protocols/encode.ts";
 import { operationsOf } from "../protocols/schema.ts";
@@ -56,13 +58,14 @@ export class Dispatcher {
   async handle(req: WireRequest, conn: ConnectionInfo): Promise<WireResponse> {
     const requestId = newRequestId();
     const auth = parseSigV4(req);
-    const routed = this.router.route(req, auth);
+    const v2 = auth ? undefined : parseSigV2Query(req);
+    const routed = this.router.route(req, auth, v2 !== undefined);
     if (!routed) return unknownServiceResponse(req, requestId);
     const svc = routed.service;
     const codec = codecs[svc.protocol];
     const vocab = codec.vocabulary;
     try {
-      return await this.handleService(req, conn, svc, codec, routed.region, auth, requestId);
+      return await this.handleService(req, conn, svc, codec, routed.region, auth ?? v2, requestId);
     } catch (e) {
       if (e instanceof AwsError) return codec.error(e, svc, requestId);
       if (e instanceof InputError) return codec.error(inputErrorToAws(e, vocab, svc), svc, requestId);
@@ -71,24 +74,25 @@ export class Dispatcher {
     }
   }
 
-  private async authenticate(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: ReturnType<typeof parseSigV4>): Promise<Principal> {
+  private async authenticate(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined): Promise<Principal> {
     const v = codec.vocabulary;
     if (!auth) throw new AwsError(v.missingAuth, "Request is missing Authentication Token", 403);
     const cred = this.runtime.resolveCredential(auth.accessKeyId);
     const invalid =
       svc.protocol === "ec2Query" ? "AWS was not able to validate the provided access credentials" : "The security token included in the request is invalid.";
-    if (!cred || !cred.active) {
+    if (!cred?.active) {
       throw new AwsError(
         v.unknownKey,
         svc.protocol === "restXml" ? "The AWS Access Key Id you provided does not exist in our records." : invalid,
         v.unknownKeyStatus,
       );
     }
-    if (cred.sessionToken && cred.sessionToken !== auth.sessionToken) throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
+    if (cred.sessionToken && cred.sessionToken !== ("sessionToken" in auth ? auth.sessionToken : new Map(req.query).get("x-amz-security-token"))) throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
     if (cred.expiration && Date.parse(cred.expiration) <= this.runtime.clock.now().getTime()) {
       throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
     }
-    if (!(await verifySigV4(req, auth, cred.secretAccessKey))) {
+    const verified = "expires" in auth ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host)) : await verifySigV4(req, auth, cred.secretAccessKey);
+    if (!verified) {
       throw new AwsError(
         v.badSignature,
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
@@ -104,7 +108,7 @@ export class Dispatcher {
     svc: ServiceDefinition,
     codec: Codec,
     region: string | undefined,
-    auth: ReturnType<typeof parseSigV4>,
+    auth: SigV4Auth | SigV2Query | undefined,
     requestId: string,
   ): Promise<WireResponse> {
     const principal = await this.authenticate(req, svc, codec, auth);

@@ -279,6 +279,27 @@ export class ObjectStore {
     return this.historyOf(b, key).find((v) => (v.versionId ?? "null") === versionId);
   }
 
+  /** Changes stored attributes (tags) of the current object or one version; recording objects get an overlay copy. */
+  updateMeta(accountId: string, bucket: string, key: string, versionId: string | undefined, patch: Partial<Pick<ObjectMeta, "tags">>): ObjectMeta | undefined {
+    const b = this.bucket(accountId, bucket);
+    if (!b) return undefined;
+    const meta = versionId === undefined ? this.head(accountId, bucket, key) : this.objectVersion(accountId, bucket, key, versionId);
+    if (!meta || meta.deleteMarker) return undefined;
+    this.generation++;
+    if (Object.hasOwn(b.objects, key) && b.objects[key] === meta) return Object.assign(meta, patch);
+    const history = this.historyOf(b, key);
+    const i = history.indexOf(meta);
+    if (i >= 0) {
+      history[i] = { ...meta, ...patch };
+      this.setHistory(b, key, history);
+      return history[i];
+    }
+    // The current object is the recording's, which is shared and read-only: overlay a copy (same body, no blob).
+    const copy = { ...meta, ...patch };
+    setOwn(b.objects, key, copy);
+    return copy;
+  }
+
   /** The body of any version: its blob, or the recording's object for a recorded version. */
   readVersion(accountId: string, bucket: string, meta: ObjectMeta): Buffer | undefined {
     if (meta.deleteMarker) return undefined;

@@ -33,7 +33,7 @@ export class StateStore {
       await db.write();
     } else {
       await db.read();
-      if (!db.data || db.data.format !== 1) throw new Error(`${file} is not an ir-range state file (format 1)`);
+      if (db.data?.format !== 1) throw new Error(`${file} is not an ir-range state file (format 1)`);
     }
     return { store: new StateStore(db), created };
   }

@@ -87,6 +87,23 @@ describe("DDL and utility statements", () => {
     expect(lam.rows).toEqual([["alice"], ["mallory"]]);
   });
 
+  it("information_schema describes the Athena catalog", async () => {
+    const cols = await ok(
+      ath,
+      "SELECT column_name, data_type, extra_info FROM information_schema.columns WHERE table_schema = 'lab' AND table_name = 'app_events' ORDER BY ordinal_position",
+    );
+    expect(cols.rows).toEqual([
+      ["user", "varchar", null],
+      ["action", "varchar", null],
+      ["n", "integer", null],
+      ["tags", "array(varchar)", null],
+      ["meta", "row(ip varchar, ok boolean)", null],
+      ["dt", "varchar", "partition key"],
+    ]);
+    const t = await ok(ath, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'lab' AND table_type = 'BASE TABLE' ORDER BY 1");
+    expect(t.rows.flat()).toContain("app_events");
+  });
+
   it("SHOW DATABASES / TABLES / COLUMNS and DESCRIBE describe the catalog", async () => {
     expect((await ok(ath, "SHOW DATABASES")).rows).toEqual([["default"], ["lab"]]);
     expect((await ok(ath, "SHOW TABLES IN lab")).rows).toEqual([["app_events"]]);

@@ -192,6 +192,14 @@ describe("query API (SDK v3)", () => {
     );
     const topArn = [...byArn.entries()].sort((a, b) => b[1] - a[1] || ((a[0] as string) < (b[0] as string) ? -1 : 1)).slice(0, 5);
     expect(un.rows).toEqual(topArn.map(([a, n]) => [a, String(n)]));
+    // Trino spreads the row fields of an array of rows into the alias's columns.
+    const spread = await ok(
+      ath,
+      `SELECT arn, count(*) AS n FROM cloudtrail CROSS JOIN UNNEST(resources) AS r(arn, accountid, type)
+       WHERE arn IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5`,
+      { database: "ir" },
+    );
+    expect(spread.rows).toEqual(un.rows);
   });
 
   it("now() is the emulator clock, so relative windows see the recorded incident", async () => {

@@ -10,7 +10,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 import { BUCKET, cloudTrailRecords, FIXTURES, ok, query, read, upload } from "./helpers.ts";
-import { publishedQueries } from "./published.ts";
+import { bootstrapCtasAndInsert, publishedQueries } from "./published.ts";
 
 let server: TestServer;
 let ath: AthenaClient;
@@ -145,6 +145,29 @@ describe("published queries", () => {
     for (const row of r.rows) {
       expect(groups.get(`${row[0]}|${row[1]}`)).toEqual({ n: Number(row[2]), first: row[3], last: row[4] });
     }
+  });
+});
+
+describe("bootstrap CTAS and INSERT INTO", () => {
+  it("copies CloudTrail into a new table that keeps struct columns, and INSERT INTO appends", async () => {
+    const { ctas, insert } = bootstrapCtasAndInsert();
+    const c = await ok(ath, ctas);
+    expect(c.exec.StatementType).toBe("DDL");
+    expect(c.rows).toEqual([[String(records.length)]]);
+    const q = "SELECT count(*), count(DISTINCT useridentity.arn), max(eventtime) FROM cloudtrail_orc";
+    const arns = new Set(records.map((x) => x.userIdentity?.arn).filter(Boolean));
+    const maxTime = records
+      .map((x) => x.eventTime as string)
+      .sort()
+      .at(-1);
+    expect((await ok(ath, q)).rows).toEqual([[String(records.length), String(arns.size), maxTime]]);
+    // As published, the INSERT adds us-east-2, where this account has no events.
+    const ins = await ok(ath, insert);
+    expect(ins.exec.StatementType).toBe("DML");
+    expect(ins.rows).toEqual([["0"]]);
+    const again = await ok(ath, insert.replace("'us-east-2'", "'us-east-1'"));
+    expect(again.rows).toEqual([[String(records.length)]]);
+    expect((await ok(ath, q)).rows).toEqual([[String(2 * records.length), String(arns.size), maxTime]]);
   });
 });
 

@@ -33,6 +33,15 @@ const FILES: { file: string; targets: RegExp }[] = [
   { file: "sql/aws-incident-response-playbooks/athena-queries-ransomware.sql", targets: /\bcloudtrail_logs\b/i },
 ];
 
+/** The bootstrap's CTAS (ORC, partitioned_by) and INSERT INTO statements, substituted like the queries. */
+export function bootstrapCtasAndInsert(): { ctas: string; insert: string } {
+  const all = statements(read("sql/aws-security-analytics-bootstrap/cloudtrail_demo_queries.sql"));
+  return {
+    ctas: fill(all.find((s) => /^CREATE TABLE cloudtrail_orc/i.test(s)) as string),
+    insert: fill(all.find((s) => /^INSERT INTO cloudtrail_orc/i.test(s)) as string),
+  };
+}
+
 export function publishedQueries(): Published[] {
   const out: Published[] = [];
   for (const { file, targets } of FILES) {

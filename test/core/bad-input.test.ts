@@ -16,10 +16,20 @@ const json11 = (target: string) => ({ "content-type": "application/x-amz-json-1.
 
 describe("bad input", () => {
   it("ec2Query: wrong type and missing member name the member", async () => {
-    const wrong = await signedFetch(server.url, server.credentials, { service: "ec2", region: "ap-northeast-1", headers: form, body: "Action=DescribeInstances&Version=2016-11-15&MaxResults=lots" });
+    const wrong = await signedFetch(server.url, server.credentials, {
+      service: "ec2",
+      region: "ap-northeast-1",
+      headers: form,
+      body: "Action=DescribeInstances&Version=2016-11-15&MaxResults=lots",
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.text).toMatch(/<Response><Errors><Error><Code>InvalidParameterValue<\/Code><Message>[^<]*MaxResults/);
-    const missing = await signedFetch(server.url, server.credentials, { service: "ec2", region: "ap-northeast-1", headers: form, body: "Action=CreateSnapshot&Version=2016-11-15" });
+    const missing = await signedFetch(server.url, server.credentials, {
+      service: "ec2",
+      region: "ap-northeast-1",
+      headers: form,
+      body: "Action=CreateSnapshot&Version=2016-11-15",
+    });
     expect(missing.text).toMatch(/<Code>MissingParameter<\/Code><Message>[^<]*VolumeId/);
   });
 
@@ -31,10 +41,18 @@ describe("bad input", () => {
   });
 
   it("awsJson: malformed JSON, a list where a number belongs, an unknown target", async () => {
-    const bad = await signedFetch(server.url, server.credentials, { service: "cloudtrail", headers: json11("CloudTrail_20131101.DescribeTrails"), body: "{nope" });
+    const bad = await signedFetch(server.url, server.credentials, {
+      service: "cloudtrail",
+      headers: json11("CloudTrail_20131101.DescribeTrails"),
+      body: "{nope",
+    });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.text).__type).toBe("SerializationException");
-    const wrong = await signedFetch(server.url, server.credentials, { service: "cloudtrail", headers: json11("CloudTrail_20131101.DescribeTrails"), body: '{"trailNameList": 7}' });
+    const wrong = await signedFetch(server.url, server.credentials, {
+      service: "cloudtrail",
+      headers: json11("CloudTrail_20131101.DescribeTrails"),
+      body: '{"trailNameList": 7}',
+    });
     expect(JSON.parse(wrong.text)).toMatchObject({ __type: "InvalidParameterException" });
     expect(JSON.parse(wrong.text).message).toContain("trailNameList");
     const unknown = await signedFetch(server.url, server.credentials, { service: "cloudtrail", headers: json11("CloudTrail_20131101.Detonate"), body: "{}" });
@@ -49,7 +67,13 @@ describe("bad input", () => {
   });
 
   it("restXml: malformed percent-encoding and dot segments never escape a bucket", async () => {
-    for (const path of ["/basic-evidence/%E0%A4%A", "/basic-evidence/..%2F..%2Fetc%2Fpasswd", "/../../etc/passwd", "/basic-evidence/%2e%2e/%2e%2e/etc/passwd", "/basic-evidence/notes/..%2Freadme.txt"]) {
+    for (const path of [
+      "/basic-evidence/%E0%A4%A",
+      "/basic-evidence/..%2F..%2Fetc%2Fpasswd",
+      "/../../etc/passwd",
+      "/basic-evidence/%2e%2e/%2e%2e/etc/passwd",
+      "/basic-evidence/notes/..%2Freadme.txt",
+    ]) {
       const r = await signedFetch(server.url, server.credentials, { service: "s3", region: "ap-northeast-1", method: "GET", path });
       expect(r.status, path).toBeGreaterThanOrEqual(400);
       expect(r.status, path).toBeLessThan(500);
@@ -65,7 +89,14 @@ describe("bad input", () => {
   });
 
   it("garbage of every kind never takes the server down, and it answers fast", async () => {
-    const bodies = ["", "\u0000\u0001\u0002", "{".repeat(10000), "<".repeat(5000), "Action=DescribeInstances&" + "Filter.1.".repeat(2000) + "Name=x", JSON.stringify({ a: Array(1000).fill({ b: [] }) })];
+    const bodies = [
+      "",
+      "\u0000\u0001\u0002",
+      "{".repeat(10000),
+      "<".repeat(5000),
+      `Action=DescribeInstances&${"Filter.1.".repeat(2000)}Name=x`,
+      JSON.stringify({ a: Array(1000).fill({ b: [] }) }),
+    ];
     const targets = [
       { service: "ec2", headers: form },
       { service: "iam", headers: form },

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aws, hasAwsCli } from "../helpers/emulator.ts";
 import { BIN, type StartedCli, startCli } from "../helpers/cli-process.ts";
+import { aws, hasAwsCli } from "../helpers/emulator.ts";
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), "ir-range-cli-"));
@@ -24,7 +24,11 @@ describe("ir-range start", () => {
     expect(cli.stdout()).toContain("Smoke-test account");
     expect(cli.stdout()).toContain("動作確認用アカウント");
     expect(cli.exports.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(cli.exports).toMatchObject({ AWS_ACCESS_KEY_ID: "AKIAIRRANGERESPOND01", AWS_SECRET_ACCESS_KEY: "irRangeResponderSecretKey0000000000000001", AWS_DEFAULT_REGION: "ap-northeast-1" });
+    expect(cli.exports).toMatchObject({
+      AWS_ACCESS_KEY_ID: "AKIAIRRANGERESPOND01",
+      AWS_SECRET_ACCESS_KEY: "irRangeResponderSecretKey0000000000000001",
+      AWS_DEFAULT_REGION: "ap-northeast-1",
+    });
   });
 
   it("serves a health route outside the AWS namespace with the fixed clock", async () => {
@@ -37,13 +41,21 @@ describe("ir-range start", () => {
   });
 
   it("refuses a second server on the same state directory with a clear message", async () => {
-    const second = await run(process.execPath, [BIN, "start", "--scenario", "basic", "--port", "0", "--state-dir", join(dir, "state")]).catch((e) => e as { code: number; stderr: string });
+    const second = await run(process.execPath, [BIN, "start", "--scenario", "basic", "--port", "0", "--state-dir", join(dir, "state")]).catch(
+      (e) => e as { code: number; stderr: string },
+    );
     expect((second as { code: number }).code).toBe(2);
     expect((second as { stderr: string }).stderr).toMatch(/in use by another ir-range server \(pid \d+/);
   });
 
   it.skipIf(!hasAwsCli)("works with the printed exports, then with a profile written by ir-range profile", async () => {
-    const env = { ...cli.exports, PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: join(dir, "config"), AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials") };
+    const env = {
+      ...cli.exports,
+      PATH: process.env.PATH,
+      HOME: dir,
+      AWS_CONFIG_FILE: join(dir, "config"),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials"),
+    };
     const id = await aws({ env }, ["sts", "get-caller-identity", "--query", "Arn", "--output", "text"]);
     expect(id.stdout.trim()).toBe("arn:aws:iam::123456789012:user/ir-responder");
 
@@ -58,7 +70,14 @@ describe("ir-range start", () => {
     expect(readFileSync(join(dir, "credentials"), "utf8")).toContain("aws_secret_access_key = keepme");
 
     const profileEnv = { PATH: process.env.PATH, HOME: dir, AWS_CONFIG_FILE: join(dir, "config"), AWS_SHARED_CREDENTIALS_FILE: join(dir, "credentials") };
-    const viaProfile = await aws({ env: profileEnv }, ["--profile", "ir-range", "ec2", "describe-instances", "--query", "Reservations[].Instances[].InstanceId"]);
+    const viaProfile = await aws({ env: profileEnv }, [
+      "--profile",
+      "ir-range",
+      "ec2",
+      "describe-instances",
+      "--query",
+      "Reservations[].Instances[].InstanceId",
+    ]);
     expect(viaProfile.json()).toEqual(["i-0a1b2c3d4e5f60001"]);
     const viaFlag = await aws({ env: profileEnv }, ["--profile", "other", "--endpoint-url", cli.exports.AWS_ENDPOINT_URL, "sts", "get-caller-identity"]);
     expect(viaFlag.stderr).toContain("InvalidClientTokenId");

@@ -1,14 +1,15 @@
 /** Codec round trips over tricky shapes: what the CLI (botocore) and SDK v3 send decodes to the input they meant. */
-import { AuthorizeSecurityGroupIngressCommand, DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
+
+import * as ct from "@aws-sdk/client-cloudtrail";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import * as ec2 from "@aws-sdk/client-ec2";
+import { AuthorizeSecurityGroupIngressCommand, DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import * as gd from "@aws-sdk/client-guardduty";
 import { GuardDutyClient, ListFindingsCommand } from "@aws-sdk/client-guardduty";
 import * as iam from "@aws-sdk/client-iam";
 import { IAMClient, PutUserPolicyCommand } from "@aws-sdk/client-iam";
 import * as s3 from "@aws-sdk/client-s3";
 import { DeleteObjectsCommand, S3Client } from "@aws-sdk/client-s3";
-import * as ct from "@aws-sdk/client-cloudtrail";
-import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { describe, expect, it } from "vitest";
 import { codecs } from "../../emulator/protocols/codecs/index.ts";
 import { InputError } from "../../emulator/protocols/decode.ts";
@@ -41,13 +42,19 @@ describe("ec2Query", () => {
     { Name: "instance-state-name", Values: ["running"] },
   ];
   it.skipIf(!hasBotocore)("decodes botocore's Filter.N.Value.M and flat lists", () => {
-    const { operation, input } = decode("ec2", ec2, botocoreRequest("ec2", "DescribeInstances", { Filters: filters, InstanceIds: ["i-1", "i-2"], DryRun: false }));
+    const { operation, input } = decode(
+      "ec2",
+      ec2,
+      botocoreRequest("ec2", "DescribeInstances", { Filters: filters, InstanceIds: ["i-1", "i-2"], DryRun: false }),
+    );
     expect(operation).toBe("DescribeInstances");
     expect(input).toEqual({ Filters: filters, InstanceIds: ["i-1", "i-2"], DryRun: false });
   });
 
   it("decodes SDK v3's nested lists of structures with numbers", async () => {
-    const perms = [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "ssh & more" }], UserIdGroupPairs: [{ GroupId: "sg-2" }] }];
+    const perms = [
+      { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "ssh & more" }], UserIdGroupPairs: [{ GroupId: "sg-2" }] },
+    ];
     const req = await sdkRequest(new EC2Client(cfg), new AuthorizeSecurityGroupIngressCommand({ GroupId: "sg-1", IpPermissions: perms }));
     expect(decode("ec2", ec2, req).input).toEqual({ GroupId: "sg-1", IpPermissions: perms });
   });
@@ -61,13 +68,22 @@ describe("ec2Query", () => {
   });
 
   it("reports a missing required member by name", () => {
-    const req = { method: "POST", rawPath: "/", query: [], headers: { "content-type": "application/x-www-form-urlencoded" }, body: Buffer.from("Action=CreateSnapshot&Version=2016-11-15") };
+    const req = {
+      method: "POST",
+      rawPath: "/",
+      query: [],
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: Buffer.from("Action=CreateSnapshot&Version=2016-11-15"),
+    };
     expect(() => decode("ec2", ec2, req)).toThrow(/VolumeId/);
   });
 });
 
 describe("awsQuery", () => {
-  const doc = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-01-01T00:00:00Z" } } }] });
+  const doc = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-01-01T00:00:00Z" } } }],
+  });
   it.skipIf(!hasBotocore)("decodes IAM's URL-encoded policy documents from botocore", () => {
     const { input } = decode("iam", iam, botocoreRequest("iam", "PutUserPolicy", { UserName: "u", PolicyName: "p", PolicyDocument: doc }));
     expect(input).toEqual({ UserName: "u", PolicyName: "p", PolicyDocument: doc });
@@ -81,7 +97,10 @@ describe("awsQuery", () => {
 describe("awsJson1.1", () => {
   it("decodes timestamps (epoch seconds) and lists of structures", async () => {
     const start = new Date("2026-01-01T00:00:00Z");
-    const req = await sdkRequest(new CloudTrailClient(cfg), new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "RunInstances" }], StartTime: start, MaxResults: 50 }));
+    const req = await sdkRequest(
+      new CloudTrailClient(cfg),
+      new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "RunInstances" }], StartTime: start, MaxResults: 50 }),
+    );
     const { operation, input } = decode("cloudtrail", ct, req);
     expect(operation).toBe("LookupEvents");
     expect(input).toEqual({ LookupAttributes: [{ AttributeKey: "EventName", AttributeValue: "RunInstances" }], StartTime: start, MaxResults: 50 });
@@ -110,7 +129,10 @@ describe("restJson1", () => {
 
 describe("restXml", () => {
   it("decodes S3 DeleteObjects' flattened XML list and the bucket from the path", async () => {
-    const req = await sdkRequest(new S3Client({ ...cfg, forcePathStyle: true }), new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "a/1" }, { Key: "a/2" }], Quiet: true } }));
+    const req = await sdkRequest(
+      new S3Client({ ...cfg, forcePathStyle: true }),
+      new DeleteObjectsCommand({ Bucket: "b", Delete: { Objects: [{ Key: "a/1" }, { Key: "a/2" }], Quiet: true } }),
+    );
     const { operation, input } = decode("s3", s3, req);
     expect(operation).toBe("DeleteObjects");
     expect(input.Bucket).toBe("b");
@@ -119,7 +141,16 @@ describe("restXml", () => {
   it.skipIf(!hasBotocore)("tells GetObject from ListObjectsV2 and reads the greedy key label", () => {
     const get = decode("s3", s3, { ...botocoreRequest("s3", "GetObject", { Bucket: "b", Key: "dir/x y.gz" }), rawPath: "/b/dir/x%20y.gz" });
     expect(get).toEqual({ operation: "GetObject", input: { Bucket: "b", Key: "dir/x y.gz" } });
-    const list = decode("s3", s3, { method: "GET", rawPath: "/b", query: [["list-type", "2"], ["prefix", "AWSLogs/"]], headers: {}, body: Buffer.alloc(0) });
+    const list = decode("s3", s3, {
+      method: "GET",
+      rawPath: "/b",
+      query: [
+        ["list-type", "2"],
+        ["prefix", "AWSLogs/"],
+      ],
+      headers: {},
+      body: Buffer.alloc(0),
+    });
     expect(list).toEqual({ operation: "ListObjectsV2", input: { Bucket: "b", Prefix: "AWSLogs/" } });
   });
 });
@@ -131,7 +162,22 @@ describe("responses read back by SDK v3", () => {
     if (!op) throw new Error("op");
     const launch = new Date("2026-01-02T03:04:05.000Z");
     const output = {
-      Reservations: [{ ReservationId: "r-1", OwnerId: "111122223333", Instances: [{ InstanceId: "i-1", LaunchTime: launch, EbsOptimized: false, Tags: [], SecurityGroups: [{ GroupId: "sg-1", GroupName: "web" }], State: { Code: 16, Name: "running" } }] }],
+      Reservations: [
+        {
+          ReservationId: "r-1",
+          OwnerId: "111122223333",
+          Instances: [
+            {
+              InstanceId: "i-1",
+              LaunchTime: launch,
+              EbsOptimized: false,
+              Tags: [],
+              SecurityGroups: [{ GroupId: "sg-1", GroupName: "web" }],
+              State: { Code: 16, Name: "running" },
+            },
+          ],
+        },
+      ],
     };
     const wire = codecs.ec2Query.encode(op, output, s, "req-1");
     const client = new EC2Client(cfg);
@@ -139,7 +185,22 @@ describe("responses read back by SDK v3", () => {
       handle: async () => ({ response: { statusCode: 200, headers: wire.headers, body: Buffer.from(wire.body as string) } }),
     };
     const got = await client.send(new DescribeInstancesCommand({}));
-    expect(got.Reservations).toEqual([{ ReservationId: "r-1", OwnerId: "111122223333", Instances: [{ InstanceId: "i-1", LaunchTime: launch, EbsOptimized: false, Tags: [], SecurityGroups: [{ GroupId: "sg-1", GroupName: "web" }], State: { Code: 16, Name: "running" } }] }]);
+    expect(got.Reservations).toEqual([
+      {
+        ReservationId: "r-1",
+        OwnerId: "111122223333",
+        Instances: [
+          {
+            InstanceId: "i-1",
+            LaunchTime: launch,
+            EbsOptimized: false,
+            Tags: [],
+            SecurityGroups: [{ GroupId: "sg-1", GroupName: "web" }],
+            State: { Code: 16, Name: "running" },
+          },
+        ],
+      },
+    ]);
     expect(got.$metadata.requestId).toBe("req-1");
   });
 });

@@ -1,7 +1,8 @@
 /** Grading: answers against salted hashes, containment against live state, order against the journal. */
+
+import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { EC2Client, ModifyInstanceMetadataOptionsCommand } from "@aws-sdk/client-ec2";
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -17,7 +18,12 @@ import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 const run = promisify(execFile);
 const assessment = loadAssessment(join(RECORDINGS_DIR, "basic"));
 let server: TestServer;
-const answers = { "web-instance": "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0a1b2c3d4e5f60001", "other-user": " Dev-Alice ", "user-created": "", "regions-with-instances": ["ap-northeast-1"] };
+const answers = {
+  "web-instance": "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0a1b2c3d4e5f60001",
+  "other-user": " Dev-Alice ",
+  "user-created": "",
+  "regions-with-instances": ["ap-northeast-1"],
+};
 
 beforeAll(async () => {
   server = await startTestServer({ scenario: "basic", clock: "2026-03-01T12:00:00Z" });
@@ -50,7 +56,7 @@ describe("answer comparison", () => {
   });
   it("stores no answer in plain text", () => {
     const text = JSON.stringify(assessment);
-    expect(text).not.toContain("i-0a1b2c3d4e5f60001\"]");
+    expect(text).not.toContain('i-0a1b2c3d4e5f60001"]');
     expect(text).not.toMatch(/"dev-alice"\s*\]/);
     expect(hashAnswer(assessment.salt, "other-user", "dev-alice")).toBe(q("other-user").hashes[0]);
   });
@@ -87,11 +93,21 @@ describe("grading a live range", () => {
   it("ir-range grade prints a table or stable JSON and exits non-zero unless everything passes", async () => {
     const file = join(server.stateDir, "answers.yaml");
     writeFileSync(file, "web-instance: i-0a1b2c3d4e5f60001\nother-user: dev-alice\n");
-    const r = await run(process.execPath, [BIN, "grade", "--endpoint", server.url, "--answers", file, "--json"]).catch((e) => e as { code: number; stdout: string });
+    const r = await run(process.execPath, [BIN, "grade", "--endpoint", server.url, "--answers", file, "--json"]).catch(
+      (e) => e as { code: number; stdout: string },
+    );
     expect((r as { code?: number }).code).toBe(1);
     const report = JSON.parse((r as { stdout: string }).stdout);
     expect(report).toMatchObject({ scenario: "basic", maxScore: 50 });
-    expect(report.items.map((i: { id: string }) => i.id)).toEqual(["web-instance", "other-user", "user-created", "regions-with-instances", "imdsv2", "alice-key", "evidence-kept"]);
+    expect(report.items.map((i: { id: string }) => i.id)).toEqual([
+      "web-instance",
+      "other-user",
+      "user-created",
+      "regions-with-instances",
+      "imdsv2",
+      "alice-key",
+      "evidence-kept",
+    ]);
     const ja = await run(process.execPath, [BIN, "grade", "--endpoint", server.url, "--answers", file, "--lang", "ja"]).catch((e) => e as { stdout: string });
     expect((ja as { stdout: string }).stdout).toContain("合計");
     const template = await run(process.execPath, [BIN, "answers", "--template", "--scenario", "basic"]);

@@ -1,4 +1,7 @@
 /** One operation and one error per protocol, through the real aws CLI and SDK v3. */
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { CloudTrailClient, DescribeTrailsCommand } from "@aws-sdk/client-cloudtrail";
 import { DescribeInstancesCommand, DescribeRegionsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GuardDutyClient, ListDetectorsCommand } from "@aws-sdk/client-guardduty";
@@ -113,6 +116,21 @@ describe.skipIf(!hasAwsCli)("the real aws CLI against the emulator", () => {
       expect(r.status, args.join(" ")).toBeGreaterThan(0);
       expect(r.stderr, args.join(" ")).toContain(code);
     }
+  });
+
+  it("serves presigned URLs from aws s3 presign, SigV2 (the CLI v1 default) and SigV4", async () => {
+    const v2 = (await aws(server, ["s3", "presign", "s3://basic-evidence/notes/readme.txt"])).stdout.trim();
+    expect(v2).toContain("AWSAccessKeyId=");
+    expect(await (await fetch(v2)).text()).toContain("Nothing happened here");
+    writeFileSync(join(server.stateDir, "s3v4-config"), "[default]\ns3 =\n    signature_version = s3v4\n");
+    const v4 = (
+      await aws(server, ["s3", "presign", "s3://basic-evidence/notes/readme.txt"], { AWS_CONFIG_FILE: join(server.stateDir, "s3v4-config") })
+    ).stdout.trim();
+    expect(v4).toContain("X-Amz-Signature=");
+    expect(await (await fetch(v4)).text()).toContain("Nothing happened here");
+    const forged = await fetch(v4.replace("notes/readme.txt", "notes/other.txt"));
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
   });
 
   it("rejects a bad signature and an unknown key", async () => {

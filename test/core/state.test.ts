@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
-import { startTestServer } from "../helpers/emulator.ts";
 import { startCli } from "../helpers/cli-process.ts";
+import { startTestServer } from "../helpers/emulator.ts";
 
 const creds = { accessKeyId: "AKIAIRRANGERESPOND01", secretAccessKey: "irRangeResponderSecretKey0000000000000001" };
 
@@ -45,7 +45,9 @@ describe("state and journal", () => {
     for (let round = 0; round < 3; round++) {
       const cli = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", stateDir, "--quiet"]);
       const s3 = new S3Client({ endpoint: cli.exports.AWS_ENDPOINT_URL, region: "ap-northeast-1", credentials: creds, forcePathStyle: true, maxAttempts: 1 });
-      const writes = Array.from({ length: 40 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: "basic-evidence", Key: `r${round}/k${i}`, Body: "y".repeat(1000) })).catch(() => undefined));
+      const writes = Array.from({ length: 40 }, (_, i) =>
+        s3.send(new PutObjectCommand({ Bucket: "basic-evidence", Key: `r${round}/k${i}`, Body: "y".repeat(1000) })).catch(() => undefined),
+      );
       await new Promise((r) => setTimeout(r, 15 + round * 10));
       cli.proc.kill("SIGKILL");
       await Promise.all(writes);

@@ -14,7 +14,11 @@ export interface RawRequest {
   body?: string | Buffer;
 }
 
-export async function signedFetch(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string }, r: RawRequest): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+export async function signedFetch(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  r: RawRequest,
+): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
   const url = new URL(endpoint);
   const request = new HttpRequest({
     method: r.method ?? "POST",

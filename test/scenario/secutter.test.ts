@@ -59,10 +59,8 @@ describe("determinism", () => {
     const delta = (3 * 3600 + 17 * 60 + 13) * 1000;
     const d = generate({ manifest, anchor: new Date(anchor.getTime() + delta) });
     expect(d.history.length).toBe(c.history.length);
-    d.history.forEach((r, i) => {
-      expect(r.eventID).toBe(c.history[i].eventID);
-      expect(Date.parse(r.eventTime) - Date.parse(c.history[i].eventTime)).toBe(delta);
-    });
+    const unshifted = d.history.filter((r, i) => r.eventID !== c.history[i].eventID || Date.parse(r.eventTime) - Date.parse(c.history[i].eventTime) !== delta);
+    expect(unshifted).toEqual([]);
     for (const region of REGIONS) {
       const a = ec2(region).instances;
       const b = d.accounts[ACCOUNT].regions[region].ec2 as Ec2State;
@@ -70,7 +68,7 @@ describe("determinism", () => {
       for (const id of Object.keys(a)) expect(Date.parse(b.instances[id].LaunchTime!) - Date.parse(a[id].LaunchTime!)).toBe(delta);
       const fa = Object.values(gd(region).findings);
       const fb = Object.values((d.accounts[ACCOUNT].regions[region].guardduty as GuardDutyState).findings);
-      fa.forEach((f, i) => expect(Date.parse(fb[i].Service!.EventFirstSeen!) - Date.parse(f.Service!.EventFirstSeen!)).toBe(delta));
+      for (const [i, f] of fa.entries()) expect(Date.parse(fb[i].Service!.EventFirstSeen!) - Date.parse(f.Service!.EventFirstSeen!)).toBe(delta);
     }
     expect(secutterFacts(new Date(anchor.getTime() + delta)).stolenAccessKeyId).toBe(secutterFacts(anchor).stolenAccessKeyId);
   });
@@ -80,33 +78,45 @@ describe("volume and shape", () => {
   it("has at least 10k CloudTrail events in both regions, oldest first, with the real record schema", () => {
     expect(c.history.length).toBeGreaterThanOrEqual(10_000);
     for (const region of REGIONS) expect(c.history.filter((r) => r.awsRegion === region).length).toBeGreaterThan(200);
-    for (let i = 1; i < c.history.length; i++) expect(c.history[i].eventTime >= c.history[i - 1].eventTime).toBe(true);
+    expect(c.history.every((r, i) => i === 0 || r.eventTime >= c.history[i - 1].eventTime)).toBe(true);
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
     const ids = new Set<string>();
+    const bad: string[] = [];
     for (const r of c.history) {
-      expect(["1.08", "1.09"]).toContain(r.eventVersion);
-      expect(r.eventID).toMatch(uuid);
       ids.add(r.eventID);
-      expect(r.recipientAccountId).toBe(ACCOUNT);
-      expect(r.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      expect(typeof r.readOnly).toBe("boolean");
-      expect(r.managementEvent).toBe(r.eventCategory === "Management");
-      expect(Date.parse(r.eventTime)).toBeLessThan(anchor.getTime());
-      if (r.eventCategory === "Data") expect((r.resources as unknown[]).length).toBeGreaterThan(0);
+      const ok =
+        ["1.08", "1.09"].includes(r.eventVersion as string) &&
+        uuid.test(r.eventID) &&
+        r.recipientAccountId === ACCOUNT &&
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(r.eventTime) &&
+        typeof r.readOnly === "boolean" &&
+        typeof r.eventType === "string" &&
+        typeof r.requestID === "string" &&
+        typeof r.sourceIPAddress === "string" &&
+        typeof r.userAgent === "string" &&
+        r.managementEvent === (r.eventCategory === "Management") &&
+        Date.parse(r.eventTime) < anchor.getTime() &&
+        (r.eventCategory !== "Data" || (r.resources as unknown[]).length > 0);
+      if (!ok) bad.push(JSON.stringify(r));
     }
+    expect(bad).toEqual([]);
     expect(ids.size).toBe(c.history.length);
   });
 
   it("instance-role sessions look like IMDS deliveries (sessionIssuer, ec2RoleDelivery 1.0, ASIA key)", () => {
     const role = c.history.filter((r) => (r.userIdentity as any).sessionContext?.sessionIssuer?.userName === "secutter-web-role");
     expect(role.length).toBeGreaterThan(8000);
-    for (const r of role) {
+    const arn = `arn:aws:sts::${ACCOUNT}:assumed-role/secutter-web-role/${secutterFacts(anchor).webServer.instanceId}`;
+    const bad = role.filter((r) => {
       const u = r.userIdentity as any;
-      expect(u.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
-      expect(u.sessionContext.ec2RoleDelivery).toBe("1.0");
-      expect(u.sessionContext.sessionIssuer.principalId).toMatch(/^AROA[A-Z2-7]{17}$/);
-      expect(u.arn).toBe(`arn:aws:sts::${ACCOUNT}:assumed-role/secutter-web-role/${secutterFacts(anchor).webServer.instanceId}`);
-    }
+      return !(
+        /^ASIA[A-Z2-7]{16}$/.test(u.accessKeyId) &&
+        u.sessionContext.ec2RoleDelivery === "1.0" &&
+        /^AROA[A-Z2-7]{17}$/.test(u.sessionContext.sessionIssuer.principalId) &&
+        u.arn === arn
+      );
+    });
+    expect(bad).toEqual([]);
   });
 });
 
@@ -158,7 +168,7 @@ describe("EC2 state agrees with itself and with CloudTrail", () => {
         expect(eni.PrivateIpAddress).toBe(inst.PrivateIpAddress);
         for (const g of inst.SecurityGroups ?? []) expect(st.securityGroups[g.GroupId!].GroupName).toBe(g.GroupName);
         expect(st.subnets[inst.SubnetId!].VpcId).toBe(inst.VpcId);
-        const vol = inst.BlockDeviceMappings?.[0].Ebs?.VolumeId!;
+        const vol = inst.BlockDeviceMappings![0].Ebs!.VolumeId!;
         expect(st.volumes[vol].Attachments?.[0].InstanceId).toBe(inst.InstanceId);
         expect(inst.State?.Name).toBe("stopped");
       }
@@ -202,7 +212,9 @@ describe("EC2 state agrees with itself and with CloudTrail", () => {
     const img = ec2("ap-northeast-1").images[facts.ctoActions.createImage.imageId];
     expect(img.OwnerId).toBe(ACCOUNT);
     expect(img.BlockDeviceMappings?.[0].Ebs?.SnapshotId).toBe(facts.ctoActions.createImage.snapshotId);
-    expect(ec2("ap-northeast-1").snapshots[facts.ctoActions.createImage.snapshotId].VolumeId).toBe(ec2("ap-northeast-1").instances[facts.webServer.instanceId].BlockDeviceMappings?.[0].Ebs?.VolumeId);
+    expect(ec2("ap-northeast-1").snapshots[facts.ctoActions.createImage.snapshotId].VolumeId).toBe(
+      ec2("ap-northeast-1").instances[facts.webServer.instanceId].BlockDeviceMappings?.[0].Ebs?.VolumeId,
+    );
     const ci = c.history.find((r) => r.eventName === "CreateImage")!;
     expect((ci.responseElements as any).imageId).toBe(img.ImageId);
     const stopped = c.history
@@ -300,7 +312,8 @@ describe("GuardDuty findings match EC2 state and CloudTrail", () => {
 describe("the evidence bucket", () => {
   it("CloudTrail files follow CloudTrail's layout and hold exactly the history", () => {
     const keys = evidenceKeys(`AWSLogs/${ACCOUNT}/CloudTrail/`);
-    const re = /^AWSLogs\/111122223333\/CloudTrail\/(ap-northeast-1|us-east-1)\/(\d{4})\/(\d{2})\/(\d{2})\/111122223333_CloudTrail_\1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
+    const re =
+      /^AWSLogs\/111122223333\/CloudTrail\/(ap-northeast-1|us-east-1)\/(\d{4})\/(\d{2})\/(\d{2})\/111122223333_CloudTrail_\1_(\d{4})(\d{2})(\d{2})T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/;
     const ids: string[] = [];
     for (const k of keys) {
       const m = re.exec(k);
@@ -318,32 +331,43 @@ describe("the evidence bucket", () => {
   it("VPC flow logs are version-2 default format with the real file naming, and show the miners' pool traffic", () => {
     const keys = evidenceKeys(`AWSLogs/${ACCOUNT}/vpcflowlogs/`);
     expect(keys.length).toBeGreaterThan(100);
-    const re = /^AWSLogs\/111122223333\/vpcflowlogs\/(ap-northeast-1|us-east-1)\/\d{4}\/\d{2}\/\d{2}\/111122223333_vpcflowlogs_\1_fl-0[0-9a-f]{16}_\d{8}T\d{4}Z_[0-9a-f]{8}\.log\.gz$/;
+    const re =
+      /^AWSLogs\/111122223333\/vpcflowlogs\/(ap-northeast-1|us-east-1)\/\d{4}\/\d{2}\/\d{2}\/111122223333_vpcflowlogs_\1_fl-0[0-9a-f]{16}_\d{8}T\d{4}Z_[0-9a-f]{8}\.log\.gz$/;
     const minerIps = new Map<string, string>();
-    for (const region of REGIONS) for (const i of Object.values(ec2(region).instances)) if (i.KeyName === "miner-key") minerIps.set(i.PrivateIpAddress!, i.NetworkInterfaces![0].NetworkInterfaceId!);
+    for (const region of REGIONS)
+      for (const i of Object.values(ec2(region).instances))
+        if (i.KeyName === "miner-key") minerIps.set(i.PrivateIpAddress!, i.NetworkInterfaces![0].NetworkInterfaceId!);
     let pool = 0;
     let lines = 0;
+    // Plain checks collected per line: hundreds of thousands of expect() calls would dominate the run time.
+    const bad: string[] = [];
     for (const k of keys) {
-      expect(k).toMatch(re);
+      if (!re.test(k)) bad.push(k);
       const [header, ...rest] = text(EVIDENCE, k).trimEnd().split("\n");
-      expect(header).toBe("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status");
+      if (header !== "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+        bad.push(`${k}: ${header}`);
       for (const line of rest) {
         lines++;
         const f = line.split(" ");
-        expect(f).toHaveLength(14);
-        expect(f[0]).toBe("2");
-        expect(f[1]).toBe(ACCOUNT);
-        expect(f[2]).toMatch(/^eni-0[0-9a-f]{16}$/);
-        for (const n of [5, 6, 7, 8, 9, 10, 11]) expect(f[n]).toMatch(/^\d+$/);
-        expect(Number(f[11])).toBeGreaterThanOrEqual(Number(f[10]));
-        expect(["ACCEPT", "REJECT"]).toContain(f[12]);
-        expect(f[13]).toBe("OK");
+        const ok =
+          f.length === 14 &&
+          f[0] === "2" &&
+          f[1] === ACCOUNT &&
+          /^eni-0[0-9a-f]{16}$/.test(f[2]) &&
+          /^\d+\.\d+\.\d+\.\d+$/.test(f[3]) &&
+          /^\d+\.\d+\.\d+\.\d+$/.test(f[4]) &&
+          [5, 6, 7, 8, 9, 10, 11].every((n) => /^\d+$/.test(f[n])) &&
+          Number(f[11]) >= Number(f[10]) &&
+          (f[12] === "ACCEPT" || f[12] === "REJECT") &&
+          f[13] === "OK";
+        if (!ok) bad.push(line);
         if (minerIps.has(f[3]) && f[4] === "198.51.100.77" && f[6] === "4444" && f[12] === "ACCEPT") {
           pool++;
-          expect(f[2]).toBe(minerIps.get(f[3]));
+          if (f[2] !== minerIps.get(f[3])) bad.push(`wrong ENI: ${line}`);
         }
       }
     }
+    expect(bad).toEqual([]);
     expect(lines).toBeGreaterThan(5000);
     expect(pool).toBeGreaterThan(500);
   });
@@ -352,18 +376,25 @@ describe("the evidence bucket", () => {
     const keys = evidenceKeys("nginx/access.log");
     const line = /^(\S+) - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0900\] "(\w+) (\S+) HTTP\/1\.1" (\d{3}) (\d+) "[^"]*" "[^"]*" "-"$/;
     let n = 0;
+    const bad: string[] = [];
     const ssrf: string[] = [];
     for (const k of keys) {
       for (const l of text(EVIDENCE, k).trimEnd().split("\n")) {
         const m = line.exec(l);
-        expect(m, l).not.toBeNull();
         n++;
+        if (!m) {
+          bad.push(l);
+          continue;
+        }
         if (m![3].includes("169.254.169.254/latest/meta-data/iam/security-credentials/secutter-web-role") && m![4] === "200") ssrf.push(m![1]);
       }
     }
+    expect(bad).toEqual([]);
     expect(n).toBeGreaterThanOrEqual(50_000);
     expect(ssrf).toEqual([ATTACKER]);
-    const errors = evidenceKeys("nginx/error.log").map((k) => text(EVIDENCE, k)).join("");
+    const errors = evidenceKeys("nginx/error.log")
+      .map((k) => text(EVIDENCE, k))
+      .join("");
     expect(errors).toMatch(/PHP Warning: .*client: 203\.0\.113\.45.*security-credentials\/secutter-web-role/);
   });
 });

@@ -134,6 +134,9 @@ describe("instance lifecycle", () => {
     const out = await ec2.send(new TerminateInstancesCommand({ InstanceIds: [WEB] }));
     expect(out.TerminatingInstances?.[0]).toMatchObject({ PreviousState: { Name: "running" }, CurrentState: { Code: 32, Name: "shutting-down" } });
     expect((await instance()).State?.Name).toBe("shutting-down");
+    expect(
+      (await ec2.send(new DescribeIamInstanceProfileAssociationsCommand({ Filters: [{ Name: "instance-id", Values: [WEB] }] }))).IamInstanceProfileAssociations,
+    ).toEqual([]);
     // The root volume is delete-on-termination; the data volume survives, detached.
     const vols = await ec2.send(new DescribeVolumesCommand({}));
     expect(vols.Volumes?.map((v) => [v.VolumeId, v.State, v.Attachments?.length])).toEqual([[DATA, "available", 0]]);

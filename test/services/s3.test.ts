@@ -11,9 +11,11 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteBucketEncryptionCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  DeleteObjectTaggingCommand,
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetBucketCorsCommand,
@@ -24,6 +26,7 @@ import {
   GetBucketNotificationConfigurationCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
   GetBucketReplicationCommand,
   GetBucketTaggingCommand,
   GetBucketVersioningCommand,
@@ -41,10 +44,13 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   ListPartsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLoggingCommand,
   PutBucketPolicyCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
   S3Client,
   UploadPartCommand,
@@ -342,6 +348,66 @@ describe("bucket configuration", () => {
     });
     const ver = await s3.send(new GetBucketVersioningCommand({ Bucket: name }));
     expect(ver.Status).toBeUndefined();
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
+  });
+
+  it("policy status: public only for an unconditioned Allow to everyone", async () => {
+    const name = await newBucket();
+    expect((await failure(s3.send(new GetBucketPolicyStatusCommand({ Bucket: name })))).name).toBe("NoSuchBucketPolicy");
+    const statement = { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${name}/*` };
+    const status = async (policy: object) => {
+      await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
+      return (await s3.send(new GetBucketPolicyStatusCommand({ Bucket: name }))).PolicyStatus?.IsPublic;
+    };
+    expect(await status({ Version: "2012-10-17", Statement: [statement] })).toBe(true);
+    expect(await status({ Version: "2012-10-17", Statement: [{ ...statement, Principal: { AWS: ["*"] } }] })).toBe(true);
+    expect(await status({ Version: "2012-10-17", Statement: [{ ...statement, Condition: { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } } }] })).toBe(false);
+    expect(await status({ Version: "2012-10-17", Statement: [{ ...statement, Principal: { AWS: "arn:aws:iam::111122223333:root" } }] })).toBe(false);
+    expect(await status({ Version: "2012-10-17", Statement: [{ ...statement, Effect: "Deny" }] })).toBe(false);
+  });
+
+  it("encryption and access logging can be set, refused when invalid, and reset", async () => {
+    const name = await newBucket();
+    const logs = await newBucket();
+    const kms = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: name,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kms }, BucketKeyEnabled: true }],
+        },
+      }),
+    );
+    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0];
+    expect(rule).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kms }, BucketKeyEnabled: true });
+    const bad = await failure(
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: name,
+          ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256", KMSMasterKeyID: kms } }] },
+        }),
+      ),
+    );
+    expect(bad.name).toBe("InvalidArgument");
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
+        ?.SSEAlgorithm,
+    ).toBe("aws:kms");
+    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: name }));
+    expect(
+      (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
+        ?.SSEAlgorithm,
+    ).toBe("AES256");
+
+    const noTarget = await failure(
+      s3.send(
+        new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "no-such-log-bucket", TargetPrefix: "x/" } } }),
+      ),
+    );
+    expect(noTarget.name).toBe("InvalidTargetBucketForLogging");
+    await s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: logs, TargetPrefix: "access/" } } }));
+    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toEqual({ TargetBucket: logs, TargetPrefix: "access/" });
+    await s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: {} }));
     expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
   });
 
@@ -704,6 +770,24 @@ describe("versions, object tags and unconfigured features", () => {
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket: EVIDENCE, Key: "notes/readme.txt" }))).TagSet).toEqual([]);
     expect((await failure(s3.send(new PutObjectCommand({ Bucket: name, Key: "dup", Body: "d", Tagging: "a=1&a=2" })))).name).toBe("InvalidTag");
     expect(await keys(name)).toEqual(["kept", "retagged", "tagged"]);
+    await s3.send(new PutObjectTaggingCommand({ Bucket: name, Key: "kept", Tagging: { TagSet: [{ Key: "hold", Value: "legal" }] } }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: name, Key: "kept" }))).TagSet).toEqual([{ Key: "hold", Value: "legal" }]);
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket: name, Key: "kept" }));
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: name, Key: "kept" }))).TagSet).toEqual([]);
+    const tooMany = Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    expect((await failure(s3.send(new PutObjectTaggingCommand({ Bucket: name, Key: "tagged", Tagging: { TagSet: tooMany } })))).name).toBe("BadRequest");
+    expect((await s3.send(new GetObjectTaggingCommand({ Bucket: name, Key: "tagged" }))).TagSet).toHaveLength(2);
+    // Tagging a recorded object overlays its metadata and leaves the body alone.
+    const other = await startTestServer({ scenario: "basic" });
+    try {
+      const c = new S3Client(other.sdk());
+      const before = await (await c.send(new GetObjectCommand({ Bucket: EVIDENCE, Key: "notes/readme.txt" }))).Body?.transformToString();
+      await c.send(new PutObjectTaggingCommand({ Bucket: EVIDENCE, Key: "notes/readme.txt", Tagging: { TagSet: [{ Key: "evidence", Value: "E-1" }] } }));
+      expect((await c.send(new GetObjectTaggingCommand({ Bucket: EVIDENCE, Key: "notes/readme.txt" }))).TagSet).toEqual([{ Key: "evidence", Value: "E-1" }]);
+      expect(await (await c.send(new GetObjectCommand({ Bucket: EVIDENCE, Key: "notes/readme.txt" }))).Body?.transformToString()).toBe(before);
+    } finally {
+      await other.stop();
+    }
     const acl = await s3.send(new GetObjectAclCommand({ Bucket: name, Key: "tagged" }));
     expect(acl.Grants?.[0]).toMatchObject({ Permission: "FULL_CONTROL", Grantee: { Type: "CanonicalUser", ID: acl.Owner?.ID } });
   });

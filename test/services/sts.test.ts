@@ -120,7 +120,10 @@ describe("GetSessionToken", () => {
     await server.stop(false);
     server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:30:00Z", stateDir });
     sts = new STSClient(server.sdk());
-    await expect(new STSClient(asSession(out.Credentials)).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: "ExpiredToken", message: "The security token included in the request is expired" });
+    await expect(new STSClient(asSession(out.Credentials)).send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: "ExpiredToken",
+      message: "The security token included in the request is expired",
+    });
   });
 });
 

@@ -3,13 +3,13 @@ import type { Runtime } from "../../state/runtime.ts";
 import type { Engine, ResultSet } from "./engine.ts";
 import { parseS3Uri } from "./engine.ts";
 import { parseStatement, type Statement } from "./sql/ddl.ts";
-import { hiveFromDuck } from "./sql/hivetypes.ts";
 import { lineCol } from "./sql/tokens.ts";
 import { AthenaQueryError } from "./sql/translate.ts";
 import { type AthenaState, athenaStateOf, type ExecutionRec, type TableDef } from "./state.ts";
 
 const text = (name: string, rows: string[]): ResultSet => ({
-  columns: [{ name, type: "varchar", precision: 2147483647, scale: 0 }],
+  // Athena types the text output of SHOW/DESCRIBE as "string".
+  columns: [{ name, type: "string", precision: 0, scale: 0 }],
   rows: rows.map((r) => [r]),
 });
 const empty: ResultSet = { columns: [], rows: [] };
@@ -157,7 +157,7 @@ export async function runDdl(
         throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Target directory for table '${d.name}.${stmt.table.name}' already exists: ${location}`);
       }
       // The data is stored as JSON lines whatever format was asked for: the emulator reads it back with the JSON serde.
-      const types = res.columns.map((c) => hiveFromDuck(duckOfAthena(c.type)));
+      const types = res.columns.map((c) => c.hive ?? "string");
       if (stmt.withData) {
         const body = res.raw.map((r) => JSON.stringify(r)).join("\n");
         runtime.objects.put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(body ? `${body}\n` : ""), {
@@ -185,6 +185,34 @@ export async function runDdl(
         result: { columns: [{ name: "rows", type: "bigint", precision: 19, scale: 0 }], rows: [[String(stmt.withData ? res.rows.length : 0)]] },
         bytes: prepared.bytes,
       };
+    }
+    case "insert": {
+      const { d, t } = tableOf(stmt.table);
+      if (t.tableType === "VIRTUAL_VIEW") throw new AthenaQueryError("NOT_SUPPORTED", `Inserting into views is not supported`);
+      if (!/jsonserde/i.test(t.serde ?? "") || t.partitionKeys.length) {
+        throw new AthenaQueryError(
+          "NOT_SUPPORTED",
+          `ir-range inserts only into unpartitioned JSON tables (such as CREATE TABLE AS SELECT results); '${t.name}' uses ${t.serde}`,
+        );
+      }
+      const scope = { runtime, accountId, region, state: st, now };
+      const prepared = await engine.prepare(scope, stmt.select, defaultDb);
+      const res = await engine.run(id, prepared.sql, prepared);
+      const target = stmt.columns ?? t.columns.map((c) => c.name);
+      if (target.length !== res.columns.length) {
+        throw new AthenaQueryError("TYPE_MISMATCH", `Insert query has ${res.columns.length} columns but '${d.name}.${t.name}' expects ${target.length}`);
+      }
+      const loc = parseS3Uri(t.location ?? "");
+      if (!loc || !runtime.objects.bucket(accountId, loc.bucket)) throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Unable to write to ${t.location}`);
+      const prefix = loc.prefix === "" || loc.prefix.endsWith("/") ? loc.prefix : `${loc.prefix}/`;
+      const body = res.raw.map((r) => JSON.stringify(Object.fromEntries(target.map((c, i) => [c, r[res.columns[i].name]])))).join("\n");
+      if (res.rows.length) {
+        runtime.objects.put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(`${body}\n`), {
+          lastModified: now.toISOString(),
+          contentType: "application/json",
+        });
+      }
+      return { result: { columns: [{ name: "rows", type: "bigint", precision: 19, scale: 0 }], rows: [[String(res.rows.length)]] }, bytes: prepared.bytes };
     }
     case "dropTable": {
       const d = dbOf(stmt.table.db);
@@ -354,14 +382,6 @@ export async function runDdl(
     default:
       throw new AthenaQueryError("NOT_SUPPORTED", "statement not supported");
   }
-}
-
-function duckOfAthena(t: string): string {
-  return (
-    { varchar: "VARCHAR", bigint: "BIGINT", integer: "INTEGER", double: "DOUBLE", float: "FLOAT", boolean: "BOOLEAN", date: "DATE", timestamp: "TIMESTAMP" }[
-      t
-    ] ?? "VARCHAR"
-  );
 }
 
 export function showCreate(db: string, t: TableDef): string {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from "@duckdb/node-api";
 import type { Runtime } from "../../state/runtime.ts";
 import { readerFor, serdeKind } from "./serde.ts";
-import { duckType, parseHiveType } from "./sql/hivetypes.ts";
+import { duckType, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { quoteIdent, quoteString } from "./sql/tokens.ts";
 import { AthenaQueryError, type TableRef, translate } from "./sql/translate.ts";
 import type { AthenaState, TableDef } from "./state.ts";
@@ -20,6 +20,8 @@ export interface ColumnMeta {
   type: string;
   precision: number;
   scale: number;
+  /** The Hive type a CREATE TABLE AS SELECT declares for this column. */
+  hive?: string;
 }
 
 export interface ResultSet {
@@ -60,6 +62,8 @@ export class Engine {
   private running = new Map<string, { conn: DuckDBConnection; cancelled: boolean }>();
   private setupQueue: Promise<unknown> = Promise.resolve();
   private schemas = new Set<string>();
+  /** Executions stopped before they reached DuckDB (still loading tables). */
+  private stopped = new Set<string>();
 
   private constructor(
     private readonly db: DuckDBInstance,
@@ -280,12 +284,7 @@ export class Engine {
   }
 
   /** Translates a SELECT and prepares every table and view it reads; returns DuckDB SQL and bytes scanned. */
-  async prepare(
-    scope: Scope,
-    sql: string,
-    defaultDb: string,
-    params?: string[],
-  ): Promise<{ sql: string; bytes: number; aliases: Set<string>; identifiers: Set<string> }> {
+  async prepare(scope: Scope, sql: string, defaultDb: string, params?: string[]): Promise<{ sql: string; bytes: number; aliases: Set<string> }> {
     const dbs = scope.state.catalog.databases;
     const opts = (db: string) => ({
       defaultDb: db,
@@ -296,6 +295,7 @@ export class Engine {
       dbExists: (d: string) => !!dbs[d],
       now: scope.now,
       relation: (ref: TableRef, withPath: boolean) => this.relation(scope, ref, withPath),
+      infoSchema: (name: string) => infoSchema(scope.state, name),
     });
     const main = translate(sql, { ...opts(defaultDb), params });
     let bytes = 0;
@@ -319,11 +319,12 @@ export class Engine {
       }
     };
     await visit(main.refs, 0);
-    return { sql: main.sql, bytes, aliases: main.aliases, identifiers: main.identifiers };
+    return { sql: main.sql, bytes, aliases: main.aliases };
   }
 
   /** Runs DuckDB SQL on its own connection so StopQueryExecution and the timeout can interrupt it. */
-  async run(id: string, sql: string, names: { aliases: Set<string>; identifiers: Set<string> }): Promise<ResultSet & { raw: Record<string, unknown>[] }> {
+  async run(id: string, sql: string, names: { aliases: Set<string> }): Promise<ResultSet & { raw: Record<string, unknown>[] }> {
+    if (this.stopped.delete(id)) throw new Cancelled();
     const conn = await this.db.connect();
     const entry = { conn, cancelled: false };
     this.running.set(id, entry);
@@ -354,7 +355,10 @@ export class Engine {
 
   cancel(id: string): boolean {
     const r = this.running.get(id);
-    if (!r) return false;
+    if (!r) {
+      this.stopped.add(id);
+      return false;
+    }
     r.cancelled = true;
     r.conn.interrupt();
     return true;
@@ -375,12 +379,38 @@ export function engineFor(runtime: Runtime): Promise<Engine> {
 }
 
 /** Athena's name for a result column: unnamed expressions become _colN; names are lowercase. */
-function columnMeta(name: string, i: number, t: DuckDBType, names: { aliases: Set<string>; identifiers: Set<string> }): ColumnMeta {
+function columnMeta(name: string, i: number, t: DuckDBType, names: { aliases: Set<string> }): ColumnMeta {
   const lower = name.toLowerCase();
   // DuckDB names an unaliased expression by its text (count_star(), (a + b), 'x'); a bare name is a column or alias.
   const named = names.aliases.has(lower) || (/^[a-z_$][a-z0-9_$]*$/.test(lower) && !["true", "false", "null"].includes(lower));
   const [type, precision, scale] = athenaType(t);
-  return { name: named ? lower : `_col${i}`, type, precision, scale };
+  return { name: named ? lower : `_col${i}`, type, precision, scale, hive: hiveType(t) };
+}
+
+export function hiveType(t: DuckDBType): string {
+  switch (t.typeId) {
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+      return `array<${hiveType(t.valueType)}>`;
+    case DuckDBTypeId.MAP:
+      return `map<${hiveType(t.keyType)},${hiveType(t.valueType)}>`;
+    case DuckDBTypeId.STRUCT:
+      return `struct<${t.entryNames.map((n, i) => `${n.toLowerCase() || `field${i}`}:${hiveType(t.entryTypes[i])}`).join(",")}>`;
+    default: {
+      const [a] = athenaType(t);
+      return (
+        {
+          varchar: "string",
+          integer: "int",
+          "timestamp with time zone": "timestamp",
+          json: "string",
+          unknown: "string",
+          "interval day to second": "string",
+          varbinary: "binary",
+        }[a] ?? (a === "decimal" && t.typeId === DuckDBTypeId.DECIMAL ? `decimal(${t.width},${t.scale})` : a)
+      );
+    }
+  }
 }
 
 export function athenaType(t: DuckDBType): [string, number, number] {
@@ -591,4 +621,76 @@ function projectedPartitions(scope: Scope, t: TableDef) {
     if (order.every((k) => allowed(k, parts[k]))) out.push({ key: o.key, bucket: loc.bucket, etag: o.etag, size: o.size, parts });
   }
   return out;
+}
+
+// --- information_schema -----------------------------------------------------------------------------------
+
+/** Hive type → the Trino spelling information_schema.columns shows. */
+function trinoType(h: HiveType): string {
+  switch (h.kind) {
+    case "array":
+      return `array(${trinoType(h.elem)})`;
+    case "map":
+      return `map(${trinoType(h.key)}, ${trinoType(h.value)})`;
+    case "struct":
+      return `row(${h.fields.map((f) => `${f.name} ${trinoType(f.type)}`).join(", ")})`;
+    default:
+      return { string: "varchar", int: "integer", float: "real" }[h.name] ?? (h.args ? `${h.name}(${h.args.join(",")})` : h.name);
+  }
+}
+
+function values(cols: string[], rows: (string | number | null)[][]): string {
+  const lit = (v: string | number | null) => (v === null ? "NULL" : typeof v === "number" ? String(v) : quoteString(v));
+  if (!rows.length) return `SELECT ${cols.map((c) => `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`).join(", ")} WHERE false`;
+  return `SELECT * FROM (VALUES ${rows.map((r) => `(${r.map(lit).join(", ")})`).join(", ")}) AS t(${cols.map(quoteIdent).join(", ")})`;
+}
+
+function infoSchema(st: AthenaState, name: string): string | undefined {
+  const dbs = Object.values(st.catalog.databases).sort((a, b) => a.name.localeCompare(b.name));
+  const tables = dbs.flatMap((d) => Object.values(d.tables).map((t) => ({ d, t })));
+  switch (name) {
+    case "schemata":
+      return values(["catalog_name", "schema_name"], [...dbs.map((d) => ["awsdatacatalog", d.name]), ["awsdatacatalog", "information_schema"]]);
+    case "tables":
+      return values(
+        ["table_catalog", "table_schema", "table_name", "table_type"],
+        tables.map(({ d, t }) => ["awsdatacatalog", d.name, t.name, t.tableType === "VIRTUAL_VIEW" ? "VIEW" : "BASE TABLE"]),
+      );
+    case "views":
+      return values(
+        ["table_catalog", "table_schema", "table_name", "view_definition"],
+        tables.filter(({ t }) => t.tableType === "VIRTUAL_VIEW").map(({ d, t }) => ["awsdatacatalog", d.name, t.name, t.viewSql ?? ""]),
+      );
+    case "columns":
+      return values(
+        [
+          "table_catalog",
+          "table_schema",
+          "table_name",
+          "column_name",
+          "ordinal_position",
+          "column_default",
+          "is_nullable",
+          "data_type",
+          "comment",
+          "extra_info",
+        ],
+        tables.flatMap(({ d, t }) =>
+          [...t.columns, ...t.partitionKeys].map((c, i) => [
+            "awsdatacatalog",
+            d.name,
+            t.name,
+            c.name,
+            i + 1,
+            null,
+            "YES",
+            trinoType(parseHiveType(c.type)),
+            c.comment ?? null,
+            i >= t.columns.length ? "partition key" : null,
+          ]),
+        ),
+      );
+    default:
+      return undefined;
+  }
 }

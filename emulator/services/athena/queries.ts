@@ -151,6 +151,8 @@ function statementKind(st: Statement): { type: ExecutionRec["statementType"]; su
       return { type: "DML", sub: "SELECT" };
     case "ctas":
       return { type: "DDL", sub: "CREATE_TABLE_AS_SELECT" };
+    case "insert":
+      return { type: "DML", sub: "INSERT" };
     case "showDatabases":
     case "showTables":
     case "showViews":

@@ -550,4 +550,6 @@ function releaseResources(state: ReturnType<typeof ec2State>, inst: StoredInstan
     }
   }
   disassociateForInstance(state, id ?? "", ctx);
+  // With the association ended, the instance no longer carries the profile (no derived association either).
+  delete inst.IamInstanceProfile;
 }

@@ -11,6 +11,9 @@ type Obj = Record<string, unknown>;
 
 function member(obj: Obj, segment: string): unknown {
   if (Object.hasOwn(obj, segment)) return obj[segment];
+  // Fast path: the API's camelCase segment is the stored PascalCase member name with its first letter raised.
+  const pascal = segment.charAt(0).toUpperCase() + segment.slice(1);
+  if (Object.hasOwn(obj, pascal)) return obj[pascal];
   const lower = segment.toLowerCase();
   for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
   return undefined;
@@ -18,17 +21,34 @@ function member(obj: Obj, segment: string): unknown {
 
 /** Every value at a dotted path, lists flattened. */
 export function valuesAt(finding: unknown, path: string): unknown[] {
-  let current: unknown[] = [finding];
-  for (const seg of path.split(".")) {
+  return valuesAtSegments(finding, path.split("."));
+}
+
+function valuesAtSegments(finding: unknown, segments: string[]): unknown[] {
+  // Fast path: a chain of objects (the common case) needs no intermediate lists.
+  let v: unknown = finding;
+  let i = 0;
+  for (; i < segments.length; i++) {
+    if (!v || typeof v !== "object" || Array.isArray(v)) break;
+    v = member(v as Obj, segments[i]);
+  }
+  if (i === segments.length) {
+    if (v === undefined || v === null) return [];
+    return Array.isArray(v) ? v.filter((x) => x !== undefined && x !== null) : [v];
+  }
+  if (v === undefined || v === null) return [];
+  let current: unknown[] = [v];
+  for (; i < segments.length; i++) {
+    const seg = segments[i];
     const next: unknown[] = [];
-    for (const v of current) {
-      if (Array.isArray(v)) {
-        for (const x of v) if (x && typeof x === "object") pushValue(next, member(x as Obj, seg));
-      } else if (v && typeof v === "object") pushValue(next, member(v as Obj, seg));
+    for (const c of current) {
+      if (Array.isArray(c)) {
+        for (const x of c) if (x && typeof x === "object") pushValue(next, member(x as Obj, seg));
+      } else if (c && typeof c === "object") pushValue(next, member(c as Obj, seg));
     }
     current = next;
   }
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v])).filter((v) => v !== undefined && v !== null);
+  return current.flatMap((x) => (Array.isArray(x) ? x : [x])).filter((x) => x !== undefined && x !== null);
 }
 
 function pushValue(out: unknown[], v: unknown): void {
@@ -93,11 +113,20 @@ export function validateCriteria(criteria: FindingCriteria | undefined): void {
   }
 }
 
+/** Compiles criteria once per request: paths split once, then one pass over the findings. */
+export function compileCriteria(criteria: FindingCriteria | undefined): (finding: unknown) => boolean {
+  const tests = Object.entries(criteria?.Criterion ?? {}).map(([field, c]) => {
+    const segments = field.split(".");
+    return (finding: unknown) => conditionHolds(valuesAtSegments(finding, segments), c);
+  });
+  return (finding) => {
+    for (const t of tests) if (!t(finding)) return false;
+    return true;
+  };
+}
+
 export function matchesCriteria(finding: unknown, criteria: FindingCriteria | undefined): boolean {
-  for (const [field, c] of Object.entries(criteria?.Criterion ?? {})) {
-    if (!conditionHolds(valuesAt(finding, field), c)) return false;
-  }
-  return true;
+  return compileCriteria(criteria)(finding);
 }
 
 function compareValues(a: unknown, b: unknown): number {

@@ -16,7 +16,7 @@ import type {
 } from "@aws-sdk/client-guardduty";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { decodeToken, encodeToken, type Stored } from "../stored.ts";
-import { matchesCriteria, sortFindings, validateCriteria } from "./criteria.ts";
+import { compileCriteria, sortFindings, validateCriteria } from "./criteria.ts";
 import { badRequest, checkMaxResults, detectorOf, OUT_OF_RANGE } from "./detectors.ts";
 import { guardDutyState } from "./state.ts";
 
@@ -39,10 +39,7 @@ export const listFindings: OpHandler<ListFindingsCommandInput, ListFindingsComma
   validateCriteria(input.FindingCriteria);
   const salt = `ListFindings:${d.DetectorId}:${JSON.stringify(input.FindingCriteria ?? {})}:${JSON.stringify(input.SortCriteria ?? {})}`;
   const offset = pageToken(input.NextToken, salt);
-  const matched = sortFindings(
-    findingsOf(ctx, d.DetectorId).filter((f) => matchesCriteria(f, input.FindingCriteria)),
-    input.SortCriteria,
-  );
+  const matched = sortFindings(findingsOf(ctx, d.DetectorId).filter(compileCriteria(input.FindingCriteria)), input.SortCriteria);
   const max = input.MaxResults ?? 50;
   const page = matched.slice(offset, offset + max).map((f) => f.Id as string);
   return { FindingIds: page, NextToken: offset + max < matched.length ? encodeToken(offset + max, salt) : "" };
@@ -113,7 +110,7 @@ export const getFindingsStatistics: OpHandler<GetFindingsStatisticsCommandInput,
   validateCriteria(input.FindingCriteria);
   if (!input.FindingStatisticTypes?.length && !input.GroupBy) throw badRequest(OUT_OF_RANGE);
   checkMaxResults(input.MaxResults, 100);
-  const findings = findingsOf(ctx, d.DetectorId).filter((f) => matchesCriteria(f, input.FindingCriteria));
+  const findings = findingsOf(ctx, d.DetectorId).filter(compileCriteria(input.FindingCriteria));
   const stats: FindingStatistics = {};
   if (input.FindingStatisticTypes?.includes("COUNT_BY_SEVERITY")) {
     const counts: Record<string, number> = {};

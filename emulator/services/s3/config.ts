@@ -3,6 +3,10 @@
  * gives for a bucket without that configuration. Recorded values are kept in the SDK's own output shapes.
  */
 import type {
+  DeleteBucketEncryptionCommandInput,
+  DeleteBucketEncryptionCommandOutput,
+  DeleteObjectTaggingCommandInput,
+  DeleteObjectTaggingCommandOutput,
   GetBucketCorsCommandInput,
   GetBucketCorsCommandOutput,
   GetBucketLifecycleConfigurationCommandInput,
@@ -11,6 +15,8 @@ import type {
   GetBucketNotificationConfigurationCommandOutput,
   GetBucketOwnershipControlsCommandInput,
   GetBucketOwnershipControlsCommandOutput,
+  GetBucketPolicyStatusCommandInput,
+  GetBucketPolicyStatusCommandOutput,
   GetBucketReplicationCommandInput,
   GetBucketReplicationCommandOutput,
   GetBucketWebsiteCommandInput,
@@ -21,6 +27,12 @@ import type {
   GetObjectLockConfigurationCommandOutput,
   GetObjectTaggingCommandInput,
   GetObjectTaggingCommandOutput,
+  PutBucketEncryptionCommandInput,
+  PutBucketEncryptionCommandOutput,
+  PutBucketLoggingCommandInput,
+  PutBucketLoggingCommandOutput,
+  PutObjectTaggingCommandInput,
+  PutObjectTaggingCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
 import type { OpHandler } from "../../core/types.ts";
@@ -105,3 +117,122 @@ export const getObjectAcl: OpHandler<GetObjectAclCommandInput, GetObjectAclComma
   const o = owner(ctx);
   return { Owner: o, Grants: [{ Grantee: { Type: "CanonicalUser", ID: o.ID }, Permission: "FULL_CONTROL" }] };
 };
+
+function validTagSet(tags: { Key?: string; Value?: string }[], max: number): { Key: string; Value: string }[] {
+  if (tags.length > max) throw new AwsError("BadRequest", `Object tags cannot be greater than ${max}`, 400);
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const key = t.Key ?? "";
+    if (key === "" || key.length > 128 || (t.Value ?? "").length > 256)
+      throw new AwsError("InvalidTag", "The TagKey you have provided is invalid", 400, { TagKey: key });
+    if (seen.has(key)) throw new AwsError("InvalidTag", "Cannot provide multiple Tags with the same key", 400, { TagKey: key });
+    seen.add(key);
+  }
+  return tags.map((t) => ({ Key: t.Key ?? "", Value: t.Value ?? "" }));
+}
+
+export const putObjectTagging: OpHandler<PutObjectTaggingCommandInput, PutObjectTaggingCommandOutput> = (input, ctx) => {
+  const o = requireObject(ctx, input.Bucket ?? "", input.Key ?? "", input.VersionId);
+  const tags = validTagSet(input.Tagging?.TagSet ?? [], 10);
+  ctx.runtime.objects.updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: tags.length ? tags : undefined });
+  return { VersionId: o.versionId };
+};
+
+export const deleteObjectTagging: OpHandler<DeleteObjectTaggingCommandInput, DeleteObjectTaggingCommandOutput> = (input, ctx) => {
+  const o = requireObject(ctx, input.Bucket ?? "", input.Key ?? "", input.VersionId);
+  ctx.runtime.objects.updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: undefined });
+  return { VersionId: o.versionId };
+};
+
+const SSE_ALGORITHMS = new Set(["AES256", "aws:kms", "aws:kms:dsse"]);
+
+export const putBucketEncryption: OpHandler<PutBucketEncryptionCommandInput, PutBucketEncryptionCommandOutput> = (input, ctx) => {
+  const b = requireBucket(ctx, input.Bucket);
+  const rules = input.ServerSideEncryptionConfiguration?.Rules ?? [];
+  const rule = rules[0]?.ApplyServerSideEncryptionByDefault;
+  if (rules.length !== 1 || !rule?.SSEAlgorithm) {
+    throw new AwsError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+  }
+  if (!SSE_ALGORITHMS.has(rule.SSEAlgorithm))
+    throw new AwsError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema");
+  if (rule.KMSMasterKeyID && rule.SSEAlgorithm === "AES256") {
+    throw new AwsError("InvalidArgument", "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse", 400, {
+      ArgumentName: "ApplyServerSideEncryptionByDefault",
+    });
+  }
+  b.encryption = { SSEAlgorithm: rule.SSEAlgorithm, KMSMasterKeyID: rule.KMSMasterKeyID, BucketKeyEnabled: rules[0].BucketKeyEnabled ?? false };
+  return {};
+};
+
+/** Since 2023 a bucket cannot be unencrypted: deleting the configuration restores the SSE-S3 default. */
+export const deleteBucketEncryption: OpHandler<DeleteBucketEncryptionCommandInput, DeleteBucketEncryptionCommandOutput> = (input, ctx) => {
+  const b = requireBucket(ctx, input.Bucket);
+  delete b.encryption;
+  return {};
+};
+
+export const putBucketLogging: OpHandler<PutBucketLoggingCommandInput, PutBucketLoggingCommandOutput> = (input, ctx) => {
+  const b = requireBucket(ctx, input.Bucket);
+  const le = input.BucketLoggingStatus?.LoggingEnabled;
+  if (!le) {
+    // An empty BucketLoggingStatus turns server access logging off.
+    delete b.logging;
+    return {};
+  }
+  const target = le.TargetBucket ? ctx.runtime.objects.bucket(ctx.accountId, le.TargetBucket) : undefined;
+  if (!target)
+    throw new AwsError("InvalidTargetBucketForLogging", "The target bucket for logging does not exist", 400, { TargetBucket: le.TargetBucket ?? "" });
+  if (target.region !== b.region) {
+    throw new AwsError("CrossLocationLoggingProhibitted", "Cross S3 location logging not allowed. ", 403, { TargetBucketLocation: target.region });
+  }
+  b.logging = { TargetBucket: target.name, TargetPrefix: le.TargetPrefix ?? "" };
+  return {};
+};
+
+/**
+ * Whether the bucket policy makes the bucket public, by AWS's rule: an Allow to everyone ("*") that no condition
+ * pins to fixed values (source IP, VPC, account, organization, ARN, …).
+ */
+export const getBucketPolicyStatus: OpHandler<GetBucketPolicyStatusCommandInput, GetBucketPolicyStatusCommandOutput> = (input, ctx) => {
+  const b = requireBucket(ctx, input.Bucket);
+  if (!b.policy) throw new AwsError("NoSuchBucketPolicy", "The bucket policy does not exist", 404, { BucketName: b.name });
+  return { PolicyStatus: { IsPublic: policyIsPublic(b.policy) } };
+};
+
+const FIXING_KEYS = new Set([
+  "aws:sourceip",
+  "aws:sourcevpc",
+  "aws:sourcevpce",
+  "aws:sourceaccount",
+  "aws:sourcearn",
+  "aws:sourceowner",
+  "aws:principalaccount",
+  "aws:principalarn",
+  "aws:principalorgid",
+  "aws:userid",
+  "s3:dataaccesspointaccount",
+  "s3:dataaccesspointarn",
+]);
+
+export function policyIsPublic(policy: string): boolean {
+  let doc: { Statement?: unknown };
+  try {
+    doc = JSON.parse(policy);
+  } catch {
+    return false;
+  }
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  return statements.some((st) => {
+    const s = st as { Effect?: string; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+    if (s?.Effect !== "Allow") return false;
+    const p = s.Principal;
+    const aws = typeof p === "object" && p !== null ? (p as { AWS?: unknown }).AWS : undefined;
+    const everyone = p === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));
+    if (!everyone) return false;
+    // A condition on a fixed-value key (with a non-wildcard value) limits who can use the grant.
+    const fixed = Object.values(s.Condition ?? {}).some((byKey) =>
+      Object.entries(byKey ?? {}).some(([k, v]) => FIXING_KEYS.has(k.toLowerCase()) && !(Array.isArray(v) ? v : [v]).some((x) => String(x).includes("*"))),
+    );
+    return !fixed;
+  });
+}

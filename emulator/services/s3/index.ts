@@ -1,4 +1,5 @@
 import type { ServiceDefinition } from "../../core/service.ts";
+import { s3Audit } from "./audit.ts";
 import {
   createBucket,
   deleteBucket,
@@ -21,15 +22,21 @@ import {
   putPublicAccessBlock,
 } from "./buckets.ts";
 import {
+  deleteBucketEncryption,
+  deleteObjectTagging,
   getBucketCors,
   getBucketLifecycleConfiguration,
   getBucketNotificationConfiguration,
   getBucketOwnershipControls,
+  getBucketPolicyStatus,
   getBucketReplication,
   getBucketWebsite,
   getObjectAcl,
   getObjectLockConfiguration,
   getObjectTagging,
+  putBucketEncryption,
+  putBucketLogging,
+  putObjectTagging,
 } from "./config.ts";
 import { listObjects, listObjectsV2, listObjectVersions } from "./listing.ts";
 import {
@@ -51,6 +58,7 @@ export const s3: ServiceDefinition = {
   xmlNamespace: "http://s3.amazonaws.com/doc/2006-03-01/",
   eventSource: "s3.amazonaws.com",
   schemas: () => import("@aws-sdk/client-s3"),
+  audit: s3Audit,
   dataEvents: new Set([
     "GetObject",
     "HeadObject",
@@ -58,6 +66,8 @@ export const s3: ServiceDefinition = {
     "DeleteObject",
     "DeleteObjects",
     "GetObjectTagging",
+    "PutObjectTagging",
+    "DeleteObjectTagging",
     "GetObjectAcl",
     "CopyObject",
     "CreateMultipartUpload",
@@ -95,6 +105,12 @@ export const s3: ServiceDefinition = {
     GetBucketNotificationConfiguration: getBucketNotificationConfiguration,
     GetBucketOwnershipControls: getBucketOwnershipControls,
     GetObjectTagging: getObjectTagging,
+    PutObjectTagging: putObjectTagging,
+    DeleteObjectTagging: deleteObjectTagging,
+    PutBucketEncryption: putBucketEncryption,
+    DeleteBucketEncryption: deleteBucketEncryption,
+    PutBucketLogging: putBucketLogging,
+    GetBucketPolicyStatus: getBucketPolicyStatus,
     GetObjectAcl: getObjectAcl,
     ListObjectVersions: listObjectVersions,
     ListObjects: listObjects,

@@ -8,7 +8,26 @@ export function gz(text: string | Buffer): Buffer {
   return gzipSync(text, { level: 6 });
 }
 
-const GIVEN = ["haruto", "yui", "sota", "hina", "ren", "mio", "yuto", "sakura", "riku", "aoi", "kaito", "rin", "hayato", "mei", "takumi", "akari", "kenta", "nana"];
+const GIVEN = [
+  "haruto",
+  "yui",
+  "sota",
+  "hina",
+  "ren",
+  "mio",
+  "yuto",
+  "sakura",
+  "riku",
+  "aoi",
+  "kaito",
+  "rin",
+  "hayato",
+  "mei",
+  "takumi",
+  "akari",
+  "kenta",
+  "nana",
+];
 const FAMILY = ["sato", "suzuki", "takahashi", "tanaka", "ito", "watanabe", "yamamoto", "nakamura", "kobayashi", "kato", "yoshida", "yamada", "sasaki", "mori"];
 
 export interface SiteUser {
@@ -45,13 +64,13 @@ export function dumpBody(date: string): Buffer {
   let b = dumpCache.get(date);
   if (!b) {
     const r = new Rng(`dump/${date}`);
-    const users = SITE_USERS.map(
-      (u) => `(${u.id},'${u.handle}','${u.email}','${u.hash}','${u.created}')`,
-    );
+    const users = SITE_USERS.map((u) => `(${u.id},'${u.handle}','${u.email}','${u.hash}','${u.created}')`);
     const posts: string[] = [];
     for (let i = 1; i <= 300; i++) {
       const u = r.pick(SITE_USERS);
-      posts.push(`(${i},${u.id},'${r.pick(["おはよう", "今日も暑い", "ランチなう", "新作ゲーム楽しい", "眠い…", "週末どこ行こう", "Secutter最高"])}','2026-02-${String(r.int(1, 25)).padStart(2, "0")} 12:00:00',${r.int(0, 40)})`);
+      posts.push(
+        `(${i},${u.id},'${r.pick(["おはよう", "今日も暑い", "ランチなう", "新作ゲーム楽しい", "眠い…", "週末どこ行こう", "Secutter最高"])}','2026-02-${String(r.int(1, 25)).padStart(2, "0")} 12:00:00',${r.int(0, 40)})`,
+      );
     }
     const d = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}`;
     const text = [
@@ -91,7 +110,15 @@ export const TOKEN_LEN = 397;
 
 /** What the SSRF fetched from the instance metadata service and the app saved as the attacker's "icon". */
 export function stolenCredentialBody(accessKeyId: string, secret: string, token: string, lastUpdated: string, expiration: string): Buffer {
-  const doc = { Code: "Success", LastUpdated: lastUpdated, Type: "AWS-HMAC", AccessKeyId: accessKeyId, SecretAccessKey: secret, Token: token, Expiration: expiration };
+  const doc = {
+    Code: "Success",
+    LastUpdated: lastUpdated,
+    Type: "AWS-HMAC",
+    AccessKeyId: accessKeyId,
+    SecretAccessKey: secret,
+    Token: token,
+    Expiration: expiration,
+  };
   return Buffer.from(`${JSON.stringify(doc, null, 2)}\n`);
 }
 
@@ -110,4 +137,10 @@ export function minerUserData(): string {
 }
 
 /** The size of the credential document: fixed-width fields make it the same for every anchor. */
-export const STOLEN_BODY_LEN = stolenCredentialBody("A".repeat(20), "s".repeat(40), "t".repeat(TOKEN_LEN), "2026-01-01T00:00:00Z", "2026-01-01T06:00:00Z").length;
+export const STOLEN_BODY_LEN = stolenCredentialBody(
+  "A".repeat(20),
+  "s".repeat(40),
+  "t".repeat(TOKEN_LEN),
+  "2026-01-01T00:00:00Z",
+  "2026-01-01T06:00:00Z",
+).length;

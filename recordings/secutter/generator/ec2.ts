@@ -1,7 +1,8 @@
 /** EC2 at discovery in both regions: the stopped web server and miners, their disks, groups, ENIs, images and flow logs. */
+
+import type { NetworkInterface, SecurityGroupRule } from "@aws-sdk/client-ec2";
 import type { Ec2State, StoredInstance } from "../../../emulator/services/ec2/state.ts";
 import type { Stored } from "../../../emulator/services/stored.ts";
-import type { NetworkInterface, SecurityGroupRule } from "@aws-sdk/client-ec2";
 import { minerUserData } from "./content.ts";
 import { Rng } from "./prng.ts";
 import { imageName, PROFILE_ARN, type Story } from "./story.ts";
@@ -11,11 +12,30 @@ import { ACCOUNT, AMI, HOME, IAM_IDS, IP, KEYS, MINERS, type MinerSpec, NAMES, N
 type Tag = { Key: string; Value: string };
 type Group = { GroupId: string; GroupName: string };
 
-export const FLOW_LOG_FORMAT =
-  "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
+/** EC2's own ${field} log-format syntax for the version-2 default fields (built, so no string looks like a broken template). */
+export const FLOW_LOG_FORMAT = [
+  "version",
+  "account-id",
+  "interface-id",
+  "srcaddr",
+  "dstaddr",
+  "srcport",
+  "dstport",
+  "protocol",
+  "packets",
+  "bytes",
+  "start",
+  "end",
+  "action",
+  "log-status",
+]
+  .map((f) => `$\{${f}}`)
+  .join(" ");
 
-const dnsName = (region: string, ip: string) => (region === USE1 ? `ip-${ip.replaceAll(".", "-")}.ec2.internal` : `ip-${ip.replaceAll(".", "-")}.${region}.compute.internal`);
-const publicDns = (region: string, ip: string) => (region === USE1 ? `ec2-${ip.replaceAll(".", "-")}.compute-1.amazonaws.com` : `ec2-${ip.replaceAll(".", "-")}.${region}.compute.amazonaws.com`);
+const dnsName = (region: string, ip: string) =>
+  region === USE1 ? `ip-${ip.replaceAll(".", "-")}.ec2.internal` : `ip-${ip.replaceAll(".", "-")}.${region}.compute.internal`;
+const publicDns = (region: string, ip: string) =>
+  region === USE1 ? `ec2-${ip.replaceAll(".", "-")}.compute-1.amazonaws.com` : `ec2-${ip.replaceAll(".", "-")}.${region}.compute.amazonaws.com`;
 
 export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State> {
   const at = (off: number) => iso(anchor + off);
@@ -86,7 +106,8 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
     const ingress: NonNullable<Stored<import("@aws-sdk/client-ec2").SecurityGroup>["IpPermissions"]> = [];
     const egress: typeof ingress = [];
     for (const rule of rules) {
-      const ruleId = rule.IsEgress === false && rule.CidrIpv4 === "0.0.0.0/0" && rule.FromPort === 22 && name === NAMES.attackerSg ? attackerRuleId(region) : r.resId("sgr");
+      const ruleId =
+        rule.IsEgress === false && rule.CidrIpv4 === "0.0.0.0/0" && rule.FromPort === 22 && name === NAMES.attackerSg ? attackerRuleId(region) : r.resId("sgr");
       st[region].securityGroupRules[ruleId] = {
         SecurityGroupRuleId: ruleId,
         GroupId: id,
@@ -124,7 +145,10 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
   };
   const allOut: Rule = { IsEgress: true, IpProtocol: "-1", FromPort: -1, ToPort: -1, CidrIpv4: "0.0.0.0/0" };
   const defaultGroup = (region: Region, id: string, vpcId: string) =>
-    group(region, id, "default", "default VPC security group", vpcId, [{ IsEgress: false, IpProtocol: "-1", FromPort: -1, ToPort: -1, ReferencedGroupInfo: { GroupId: id, UserId: ACCOUNT } }, allOut]);
+    group(region, id, "default", "default VPC security group", vpcId, [
+      { IsEgress: false, IpProtocol: "-1", FromPort: -1, ToPort: -1, ReferencedGroupInfo: { GroupId: id, UserId: ACCOUNT } },
+      allOut,
+    ]);
   defaultGroup(HOME, NET.appVpc.defaultSgId, NET.appVpc.vpcId);
   defaultGroup(HOME, NET.defaultHome.defaultSgId, NET.defaultHome.vpcId);
   defaultGroup(USE1, NET.defaultUse1.defaultSgId, NET.defaultUse1.vpcId);
@@ -205,9 +229,7 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
   const add = (s: Spec) => {
     const dns = dnsName(s.region, s.privateIp);
     const lt = at(s.launch);
-    const association = s.eip
-      ? { IpOwnerId: ACCOUNT, PublicDnsName: publicDns(s.region, s.eip), PublicIp: s.eip, CarrierIp: undefined }
-      : undefined;
+    const association = s.eip ? { IpOwnerId: ACCOUNT, PublicDnsName: publicDns(s.region, s.eip), PublicIp: s.eip, CarrierIp: undefined } : undefined;
     const stopStamp = nginxErrorTime(anchor + s.stoppedAt - 9 * 3600_000).replaceAll("/", "-");
     const inst: StoredInstance = {
       ReservationId: s.reservation,
@@ -293,8 +315,27 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
     };
     st[s.region].instances[s.id] = inst;
     const eni: Stored<NetworkInterface> = {
-      ...(association ? { Association: { AllocationId: WEB.eipAllocation, AssociationId: WEB.eipAssociation, IpOwnerId: ACCOUNT, PublicDnsName: association.PublicDnsName, PublicIp: association.PublicIp } } : {}),
-      Attachment: { AttachTime: lt, AttachmentId: s.attachment, DeleteOnTermination: true, DeviceIndex: 0, NetworkCardIndex: 0, InstanceId: s.id, InstanceOwnerId: ACCOUNT, Status: "attached" },
+      ...(association
+        ? {
+            Association: {
+              AllocationId: WEB.eipAllocation,
+              AssociationId: WEB.eipAssociation,
+              IpOwnerId: ACCOUNT,
+              PublicDnsName: association.PublicDnsName,
+              PublicIp: association.PublicIp,
+            },
+          }
+        : {}),
+      Attachment: {
+        AttachTime: lt,
+        AttachmentId: s.attachment,
+        DeleteOnTermination: true,
+        DeviceIndex: 0,
+        NetworkCardIndex: 0,
+        InstanceId: s.id,
+        InstanceOwnerId: ACCOUNT,
+        Status: "attached",
+      },
       AvailabilityZone: s.az,
       Description: "",
       Groups: s.groups,

@@ -56,17 +56,87 @@ export function flowModel(): FlowModel {
 
 function recorder(r: Rng, records: FlowRec[]) {
   const eph = () => r.int(32768, 60999);
-  const pair = (fl: string, region: Region, eni: string, local: string, remote: string, lport: number, rport: number, start: number, end: number, reqs: number, outBytes: number, inBytes: number, inbound: boolean) => {
+  const pair = (
+    fl: string,
+    region: Region,
+    eni: string,
+    local: string,
+    remote: string,
+    lport: number,
+    rport: number,
+    start: number,
+    end: number,
+    reqs: number,
+    outBytes: number,
+    inBytes: number,
+    inbound: boolean,
+  ) => {
     const pin = Math.max(1, Math.round(inBytes / 900) + reqs * 3);
     const pout = Math.max(1, Math.round(outBytes / 1200) + reqs * 2);
     const s = Math.floor(start / 1000) * 1000;
     const e = Math.max(s + 1000, Math.floor(end / 1000) * 1000);
     if (inbound) {
-      records.push({ flowLog: fl, region, eni, src: remote, dst: local, sport: rport, dport: lport, proto: 6, packets: pin, bytes: inBytes, start: s, end: e, action: "ACCEPT" });
-      records.push({ flowLog: fl, region, eni, src: local, dst: remote, sport: lport, dport: rport, proto: 6, packets: pout, bytes: outBytes, start: s, end: e, action: "ACCEPT" });
+      records.push({
+        flowLog: fl,
+        region,
+        eni,
+        src: remote,
+        dst: local,
+        sport: rport,
+        dport: lport,
+        proto: 6,
+        packets: pin,
+        bytes: inBytes,
+        start: s,
+        end: e,
+        action: "ACCEPT",
+      });
+      records.push({
+        flowLog: fl,
+        region,
+        eni,
+        src: local,
+        dst: remote,
+        sport: lport,
+        dport: rport,
+        proto: 6,
+        packets: pout,
+        bytes: outBytes,
+        start: s,
+        end: e,
+        action: "ACCEPT",
+      });
     } else {
-      records.push({ flowLog: fl, region, eni, src: local, dst: remote, sport: lport, dport: rport, proto: 6, packets: pout, bytes: outBytes, start: s, end: e, action: "ACCEPT" });
-      records.push({ flowLog: fl, region, eni, src: remote, dst: local, sport: rport, dport: lport, proto: 6, packets: pin, bytes: inBytes, start: s, end: e, action: "ACCEPT" });
+      records.push({
+        flowLog: fl,
+        region,
+        eni,
+        src: local,
+        dst: remote,
+        sport: lport,
+        dport: rport,
+        proto: 6,
+        packets: pout,
+        bytes: outBytes,
+        start: s,
+        end: e,
+        action: "ACCEPT",
+      });
+      records.push({
+        flowLog: fl,
+        region,
+        eni,
+        src: remote,
+        dst: local,
+        sport: rport,
+        dport: lport,
+        proto: 6,
+        packets: pin,
+        bytes: inBytes,
+        start: s,
+        end: e,
+        action: "ACCEPT",
+      });
     }
   };
   return { eph, pair };
@@ -91,7 +161,21 @@ function webFlows(): FlowRec[] {
   }
   for (const g of groups.values()) {
     const port = eph();
-    pair(NET.flowLogs.app, HOME, WEB.eniId, IP.webPrivate, g.ip, 443, port, g.first - 200, g.last + r.int(1000, 5000), g.n, g.bytes + g.n * 420 + 4200, g.n * 520 + 1900, true);
+    pair(
+      NET.flowLogs.app,
+      HOME,
+      WEB.eniId,
+      IP.webPrivate,
+      g.ip,
+      443,
+      port,
+      g.first - 200,
+      g.last + r.int(1000, 5000),
+      g.n,
+      g.bytes + g.n * 420 + 4200,
+      g.n * 520 + 1900,
+      true,
+    );
   }
   // The SSRF test fetch: the web server itself connected out to the attacker's host.
   const test = webRequests().find((q) => q.ip === IP.attacker && q.path.includes(`${IP.minerHost}%2Ftest.png`));
@@ -142,7 +226,21 @@ export function minerFlows(): FlowModel {
         const e = Math.min(w + WINDOW - r.int(1000, 20000), down);
         if (e <= s) continue;
         const share = r.int(18, 34);
-        pair(fl, region, m.eniId, m.privateIp, IP.minerHost, port, DOMAIN.poolPort, s, e, share, share * 410 + r.int(0, 300), share * 230 + 1800 + r.int(0, 300), false);
+        pair(
+          fl,
+          region,
+          m.eniId,
+          m.privateIp,
+          IP.minerHost,
+          port,
+          DOMAIN.poolPort,
+          s,
+          e,
+          share,
+          share * 410 + r.int(0, 300),
+          share * 230 + 1800 + r.int(0, 300),
+          false,
+        );
         count++;
       }
       dns.set(m.instanceId, { first: dl - 2000, last: down - r.int(60_000, 240_000), count: count + r.int(2, 6) });
@@ -151,8 +249,36 @@ export function minerFlows(): FlowModel {
         const ip = `192.0.2.${r.int(200, 230)}`;
         const s = Math.floor(t / 1000) * 1000;
         const sp = eph();
-        records.push({ flowLog: fl, region, eni: m.eniId, src: ip, dst: m.privateIp, sport: sp, dport: 22, proto: 6, packets: r.int(3, 12), bytes: r.int(180, 2600), start: s, end: s + r.int(2, 30) * 1000, action: "ACCEPT" });
-        records.push({ flowLog: fl, region, eni: m.eniId, src: m.privateIp, dst: ip, sport: 22, dport: sp, proto: 6, packets: r.int(3, 12), bytes: r.int(900, 3200), start: s, end: s + r.int(2, 30) * 1000, action: "ACCEPT" });
+        records.push({
+          flowLog: fl,
+          region,
+          eni: m.eniId,
+          src: ip,
+          dst: m.privateIp,
+          sport: sp,
+          dport: 22,
+          proto: 6,
+          packets: r.int(3, 12),
+          bytes: r.int(180, 2600),
+          start: s,
+          end: s + r.int(2, 30) * 1000,
+          action: "ACCEPT",
+        });
+        records.push({
+          flowLog: fl,
+          region,
+          eni: m.eniId,
+          src: m.privateIp,
+          dst: ip,
+          sport: 22,
+          dport: sp,
+          proto: 6,
+          packets: r.int(3, 12),
+          bytes: r.int(900, 3200),
+          start: s,
+          end: s + r.int(2, 30) * 1000,
+          action: "ACCEPT",
+        });
         probes.push({ instanceId: m.instanceId, region, ip, t: s });
       }
     }

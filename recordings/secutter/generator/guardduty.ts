@@ -77,7 +77,12 @@ export function buildGuardDuty(anchor: number, story: Story): Record<Region, Gua
     AdditionalInfo: { Value: "{}", Type: "default" },
   });
   const accessKey = {
-    AccessKeyDetails: { AccessKeyId: story.stolen.accessKeyId, PrincipalId: `${IAM_IDS.webRole}:${WEB.instanceId}`, UserName: NAMES.webRole, UserType: "AssumedRole" },
+    AccessKeyDetails: {
+      AccessKeyId: story.stolen.accessKeyId,
+      PrincipalId: `${IAM_IDS.webRole}:${WEB.instanceId}`,
+      UserName: NAMES.webRole,
+      UserType: "AssumedRole",
+    },
     ResourceType: "AccessKey",
   };
   const apiAction = (rec: CloudTrailRecord) => ({
@@ -131,7 +136,10 @@ export function buildGuardDuty(anchor: number, story: Story): Record<Region, Gua
     for (const m of MINERS[region]) {
       const vpc = region === HOME ? NET.defaultHome.vpcId : NET.defaultUse1.vpcId;
       const dns = region === USE1 ? `ip-${m.privateIp.replaceAll(".", "-")}.ec2.internal` : `ip-${m.privateIp.replaceAll(".", "-")}.${region}.compute.internal`;
-      const pub = region === USE1 ? `ec2-${m.publicIp.replaceAll(".", "-")}.compute-1.amazonaws.com` : `ec2-${m.publicIp.replaceAll(".", "-")}.${region}.compute.amazonaws.com`;
+      const pub =
+        region === USE1
+          ? `ec2-${m.publicIp.replaceAll(".", "-")}.compute-1.amazonaws.com`
+          : `ec2-${m.publicIp.replaceAll(".", "-")}.${region}.compute.amazonaws.com`;
       const { up } = minerWindow(m);
       const instance = {
         InstanceDetails: {
@@ -187,7 +195,9 @@ export function buildGuardDuty(anchor: number, story: Story): Record<Region, Gua
             ActionType: "PORT_PROBE",
             PortProbeAction: {
               Blocked: false,
-              PortProbeDetails: [{ LocalPortDetails: { Port: 22, PortName: "SSH" }, LocalIpDetails: { IpAddressV4: m.privateIp }, RemoteIpDetails: scannerGeo(lastProbe.ip) }],
+              PortProbeDetails: [
+                { LocalPortDetails: { Port: 22, PortName: "SSH" }, LocalIpDetails: { IpAddressV4: m.privateIp }, RemoteIpDetails: scannerGeo(lastProbe.ip) },
+              ],
             },
           }),
           Severity: 2,

@@ -16,7 +16,8 @@ export const WEB_ROLE_INLINE = policy([
   { Sid: "UserIcons", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: [`arn:aws:s3:::${NAMES.uploads}/icons/*`] },
 ]);
 
-const trust = (service: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
+const trust = (service: string) =>
+  JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }] });
 
 export function buildIam(anchor: number, story: Story): IamState {
   const at = (off: number) => iso(anchor + off);
@@ -119,7 +120,13 @@ export function buildIam(anchor: number, story: Story): IamState {
         CreateDate: at(-30 * 60_000),
         Tags: [{ Key: "Purpose", Value: "incident-response" }],
         AccessKeys: [
-          { UserName: RESPONDER.userName, AccessKeyId: RESPONDER.accessKeyId, Status: "Active", CreateDate: at(-29 * 60_000), SecretAccessKey: RESPONDER.secretAccessKey },
+          {
+            UserName: RESPONDER.userName,
+            AccessKeyId: RESPONDER.accessKeyId,
+            Status: "Active",
+            CreateDate: at(-29 * 60_000),
+            SecretAccessKey: RESPONDER.secretAccessKey,
+          },
         ],
         InlinePolicies: {
           "ir-containment": policy([
@@ -147,7 +154,12 @@ export function buildIam(anchor: number, story: Story): IamState {
               ],
               Resource: "*",
             },
-            { Sid: "Evidence", Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket", "s3:PutObject"], Resource: [`arn:aws:s3:::${NAMES.evidence}`, `arn:aws:s3:::${NAMES.evidence}/*`] },
+            {
+              Sid: "Evidence",
+              Effect: "Allow",
+              Action: ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+              Resource: [`arn:aws:s3:::${NAMES.evidence}`, `arn:aws:s3:::${NAMES.evidence}/*`],
+            },
           ]),
         },
         AttachedPolicies: ["arn:aws:iam::aws:policy/SecurityAudit"],
@@ -158,7 +170,7 @@ export function buildIam(anchor: number, story: Story): IamState {
       admins: {
         Path: "/",
         GroupName: "admins",
-        GroupId: "AGPA" + IAM_IDS.cto.slice(4),
+        GroupId: `AGPA${IAM_IDS.cto.slice(4)}`,
         Arn: `arn:aws:iam::${ACCOUNT}:group/admins`,
         CreateDate: at(-540 * DAY),
         InlinePolicies: {},
@@ -167,7 +179,7 @@ export function buildIam(anchor: number, story: Story): IamState {
       developers: {
         Path: "/",
         GroupName: "developers",
-        GroupId: "AGPA" + IAM_IDS.dev.slice(4),
+        GroupId: `AGPA${IAM_IDS.dev.slice(4)}`,
         Arn: `arn:aws:iam::${ACCOUNT}:group/developers`,
         CreateDate: at(-330 * DAY),
         InlinePolicies: {},

@@ -60,7 +60,13 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
         policy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
-            { Sid: "AWSCloudTrailAclCheck", Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: `arn:aws:s3:::${NAMES.evidence}` },
+            {
+              Sid: "AWSCloudTrailAclCheck",
+              Effect: "Allow",
+              Principal: { Service: "cloudtrail.amazonaws.com" },
+              Action: "s3:GetBucketAcl",
+              Resource: `arn:aws:s3:::${NAMES.evidence}`,
+            },
             {
               Sid: "AWSCloudTrailWrite",
               Effect: "Allow",
@@ -77,7 +83,13 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
               Resource: `arn:aws:s3:::${NAMES.evidence}/AWSLogs/${ACCOUNT}/*`,
               Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": ACCOUNT } },
             },
-            { Sid: "AWSLogDeliveryAclCheck", Effect: "Allow", Principal: { Service: "delivery.logs.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: `arn:aws:s3:::${NAMES.evidence}` },
+            {
+              Sid: "AWSLogDeliveryAclCheck",
+              Effect: "Allow",
+              Principal: { Service: "delivery.logs.amazonaws.com" },
+              Action: "s3:GetBucketAcl",
+              Resource: `arn:aws:s3:::${NAMES.evidence}`,
+            },
           ],
         }),
         tags: [{ Key: "Purpose", Value: "logs-and-evidence" }],
@@ -123,7 +135,10 @@ export function secutterFacts(anchor: Date) {
     },
     scanStart: iso(a + T.scanStart),
     firstMaliciousCall: { eventName: first.eventName, eventSource: first.eventSource, eventTime: first.eventTime, eventID: first.eventID },
-    lastAttackerCall: { eventName: story.attackerCalls[story.attackerCalls.length - 1].eventName, eventTime: story.attackerCalls[story.attackerCalls.length - 1].eventTime },
+    lastAttackerCall: {
+      eventName: story.attackerCalls[story.attackerCalls.length - 1].eventName,
+      eventTime: story.attackerCalls[story.attackerCalls.length - 1].eventTime,
+    },
     attackerApiCalls: story.attackerCalls.length,
     exfiltrated: { bucket: NAMES.backups, key: story.exfiltratedKey },
     keyPairName: NAMES.minerKey,

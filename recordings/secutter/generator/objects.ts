@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import type { CloudTrailRecord } from "../../../emulator/scenario/types.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../../../emulator/state/objects.ts";
-import { dumpBody, gz, iconBody, SITE_USERS, stolenCredentialBody, ATTACKER_SITE_USER } from "./content.ts";
+import { ATTACKER_SITE_USER, dumpBody, gz, iconBody, SITE_USERS, stolenCredentialBody } from "./content.ts";
 import { FLOW_HEADER, flowLine, flowModel } from "./flows.ts";
 import { Rng } from "./prng.ts";
 import type { Story } from "./story.ts";
@@ -42,10 +42,21 @@ class LazyBucket {
     if (!e.body) e.body = e.build();
     return e.body;
   }
+  /** Size and ETag are getters: a listing sorts and filters by key without building bodies it never shows. */
   private meta(e: Entry): ObjectMeta {
     if (!e.meta) {
-      const b = this.body(e);
-      e.meta = { key: e.key, size: b.length, etag: etagOf(b), lastModified: e.lastModified, ...(e.contentType ? { contentType: e.contentType } : {}) };
+      const body = () => this.body(e);
+      const meta = { key: e.key, lastModified: e.lastModified, ...(e.contentType ? { contentType: e.contentType } : {}) } as ObjectMeta;
+      let etag: string | undefined;
+      Object.defineProperty(meta, "size", { enumerable: true, get: () => body().length });
+      Object.defineProperty(meta, "etag", {
+        enumerable: true,
+        get: () => {
+          etag ??= etagOf(body());
+          return etag;
+        },
+      });
+      e.meta = meta;
     }
     return e.meta;
   }
@@ -68,7 +79,10 @@ class LazyBucket {
 
 /** A stable 16-character suffix like CloudTrail's, derived from the file's identity. */
 function suffix(seed: string, n: number): string {
-  const h = createHash("sha256").update(seed).digest("base64").replace(/[^A-Za-z0-9]/g, "");
+  const h = createHash("sha256")
+    .update(seed)
+    .digest("base64")
+    .replace(/[^A-Za-z0-9]/g, "");
   return h.slice(0, n);
 }
 
@@ -144,13 +158,21 @@ function evidence(ev: LazyBucket, anchor: number, story: Story) {
   const reqs = webRequests();
   const days = new Map<string, number[]>();
   const copied = anchor + T.logsCopied;
+  // JST day numbers by arithmetic: this runs once per request line (~80k).
+  const jstDay = (ms: number) => Math.floor((ms + 9 * HOUR) / (24 * HOUR));
+  const liveDay = jstDay(copied);
+  let lastDay = Number.NaN;
+  let bucket: number[] = [];
   reqs.forEach((q, i) => {
-    const rotated = jstDate(anchor + q.t + 24 * HOUR);
-    const live = jstDate(anchor + q.t) === jstDate(copied);
-    const k = live ? "live" : rotated;
-    let d = days.get(k);
-    if (!d) days.set(k, (d = []));
-    d.push(i);
+    const day = jstDay(anchor + q.t);
+    if (day !== lastDay) {
+      lastDay = day;
+      // logrotate's dateext names a file by the day it was rotated: the day after its lines.
+      const k = day === liveDay ? "live" : jstDate(anchor + q.t + 24 * HOUR);
+      bucket = days.get(k) ?? [];
+      days.set(k, bucket);
+    }
+    bucket.push(i);
   });
   const copiedAt = iso(copied + 2 * MIN);
   const connBase = 41_000;
@@ -194,4 +216,3 @@ function layoutBackupsAndUploads(buckets: Map<string, LazyBucket>, anchor: numbe
     build: () => stolenCredentialBody(s.accessKeyId, s.secret, s.token, iso(anchor + s.issued + 35 * MIN), iso(anchor + s.issued + 6 * HOUR)),
   });
 }
-

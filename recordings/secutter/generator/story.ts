@@ -63,8 +63,7 @@ const PROFILE_ARN = `arn:aws:iam::${ACCOUNT}:instance-profile/${NAMES.webProfile
 
 const UA = {
   cron: "Boto3/1.34.84 md/Botocore#1.34.84 ua/2.0 os/linux#6.1.79-99.164.amzn2023.x86_64 md/arch#x86_64 lang/python#3.9.16 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.84",
-  instanceCli: (cmd: string) =>
-    `aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79-99.164.amzn2023.x86_64 exec-env/EC2 exe/x86_64.amzn.2023 prompt/off command/${cmd}`,
+  instanceCli: (cmd: string) => `aws-cli/2.15.30 Python/3.11.8 Linux/6.1.79-99.164.amzn2023.x86_64 exec-env/EC2 exe/x86_64.amzn.2023 prompt/off command/${cmd}`,
   dev: (cmd: string) => `aws-cli/2.15.17 Python/3.11.6 Darwin/23.3.0 exe/x86_64 prompt/off command/${cmd}`,
   backupBot: (cmd: string) => `aws-cli/2.13.25 Python/3.11.5 Linux/4.4.302+ exe/x86_64.ubuntu.20 prompt/off command/${cmd}`,
   attacker: (cmd: string) => `aws-cli/2.15.40 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off command/${cmd}`,
@@ -111,7 +110,10 @@ export function buildStory(anchor: number): Story {
   const tlsByHost = new Map<string, object>();
   const tls = (host: string) => {
     let d = tlsByHost.get(host);
-    if (!d) tlsByHost.set(host, (d = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: host }));
+    if (!d) {
+      d = { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: host };
+      tlsByHost.set(host, d);
+    }
     return d;
   };
   const add = (t: number, region: string, source: string, name: string, who: Who, o: Opts): CloudTrailRecord => {
@@ -164,7 +166,10 @@ export function buildStory(anchor: number): Story {
   const roleIds = new Map<RoleSession, Record<string, unknown>>();
   const roleId = (s: RoleSession) => {
     let id = roleIds.get(s);
-    if (!id) roleIds.set(s, (id = makeRoleId(s)));
+    if (!id) {
+      id = makeRoleId(s);
+      roleIds.set(s, id);
+    }
     return id;
   };
   // Records are read-only history, so records of one session share one identity object (less garbage).
@@ -189,7 +194,14 @@ export function buildStory(anchor: number): Story {
   };
   const attacker = (cmd: string): Who => ({ id: roleId(stolen), ip: IP.attacker, ua: UA.attacker(cmd) });
   const user = (name: string, uid: string, key: string | undefined, ip: string, ua: string): Who => ({
-    id: { type: "IAMUser", principalId: uid, arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, accountId: ACCOUNT, ...(key ? { accessKeyId: key } : {}), userName: name },
+    id: {
+      type: "IAMUser",
+      principalId: uid,
+      arn: `arn:aws:iam::${ACCOUNT}:user/${name}`,
+      accountId: ACCOUNT,
+      ...(key ? { accessKeyId: key } : {}),
+      userName: name,
+    },
     ip,
     ua,
   });
@@ -208,23 +220,31 @@ export function buildStory(anchor: number): Story {
     ua: "AWS Internal",
     console: true,
   });
-  const slr = (role: string, roleIdStr: string, session: string, by: string) => (t: number): Who => ({
-    id: {
-      type: "AssumedRole",
-      principalId: `${roleIdStr}:${session}`,
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
-      accountId: ACCOUNT,
-      sessionContext: {
-        sessionIssuer: { type: "Role", principalId: roleIdStr, arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${by}/${role}`, accountId: ACCOUNT, userName: role },
-        webIdFederationData: {},
-        attributes: { creationDate: at(t - (((t % HOUR) + HOUR) % HOUR)), mfaAuthenticated: "false" },
+  const slr =
+    (role: string, roleIdStr: string, session: string, by: string) =>
+    (t: number): Who => ({
+      id: {
+        type: "AssumedRole",
+        principalId: `${roleIdStr}:${session}`,
+        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
+        accountId: ACCOUNT,
+        sessionContext: {
+          sessionIssuer: {
+            type: "Role",
+            principalId: roleIdStr,
+            arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${by}/${role}`,
+            accountId: ACCOUNT,
+            userName: role,
+          },
+          webIdFederationData: {},
+          attributes: { creationDate: at(t - (((t % HOUR) + HOUR) % HOUR)), mfaAuthenticated: "false" },
+        },
+        invokedBy: by,
       },
-      invokedBy: by,
-    },
-    ip: by,
-    ua: by,
-    service: true,
-  });
+      ip: by,
+      ua: by,
+      service: true,
+    });
 
   const s3Res = (bucket: string, key?: string) => [
     ...(key ? [{ type: "AWS::S3::Object", ARN: `arn:aws:s3:::${bucket}/${key}` }] : []),
@@ -252,8 +272,15 @@ export function buildStory(anchor: number): Story {
         ro: true,
         req: { roleArn: ROLE_ARN, roleSessionName: WEB.instanceId },
         resp: {
-          credentials: { accessKeyId: s.accessKeyId, sessionToken: `${s.token.slice(0, 40)}…`, expiration: new Date(anchor + s.issued + 6 * HOUR).toUTCString() },
-          assumedRoleUser: { assumedRoleId: `${IAM_IDS.webRole}:${WEB.instanceId}`, arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${NAMES.webRole}/${WEB.instanceId}` },
+          credentials: {
+            accessKeyId: s.accessKeyId,
+            sessionToken: `${s.token.slice(0, 40)}…`,
+            expiration: new Date(anchor + s.issued + 6 * HOUR).toUTCString(),
+          },
+          assumedRoleUser: {
+            assumedRoleId: `${IAM_IDS.webRole}:${WEB.instanceId}`,
+            arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${NAMES.webRole}/${WEB.instanceId}`,
+          },
         },
         resources: [{ accountId: ACCOUNT, type: "AWS::IAM::Role", ARN: ROLE_ARN }],
         eventType: "AwsServiceEvent",
@@ -294,7 +321,7 @@ export function buildStory(anchor: number): Story {
         snapshotId,
         volumeId: WEB.volumeId,
         status: "pending",
-        startTime: anchor + st - (anchor + st) % 1000,
+        startTime: anchor + st - ((anchor + st) % 1000),
         progress: "",
         ownerId: ACCOUNT,
         volumeSize: 30,
@@ -361,7 +388,13 @@ export function buildStory(anchor: number): Story {
         ro: true,
         req: { publicAccessBlock: "", bucketName: b, Host: `${b}.s3.${HOME}.amazonaws.com` },
         resources: [{ accountId: ACCOUNT, type: "AWS::S3::Bucket", ARN: `arn:aws:s3:::${b}` }],
-        extra: { SignatureVersion: "SigV4", CipherSuite: "TLS_AES_128_GCM_SHA256", bytesTransferredIn: 0, AuthenticationMethod: "AuthHeader", bytesTransferredOut: 345 },
+        extra: {
+          SignatureVersion: "SigV4",
+          CipherSuite: "TLS_AES_128_GCM_SHA256",
+          bytesTransferredIn: 0,
+          AuthenticationMethod: "AuthHeader",
+          bytesTransferredOut: 345,
+        },
       });
       u += sv.int(300, 3000);
     }
@@ -369,7 +402,10 @@ export function buildStory(anchor: number): Story {
       for (const region of [HOME, USE1]) {
         let v = t + sv.int(1_000_000, 2_400_000);
         for (const name of ["DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes"]) {
-          add(v, region, "ec2.amazonaws.com", name, taSlr(v), { ro: true, req: name === "DescribeInstances" ? { instancesSet: {}, filterSet: {} } : { filterSet: {} } });
+          add(v, region, "ec2.amazonaws.com", name, taSlr(v), {
+            ro: true,
+            req: name === "DescribeInstances" ? { instancesSet: {}, filterSet: {} } : { filterSet: {} },
+          });
           v += sv.int(500, 4000);
         }
       }
@@ -411,11 +447,20 @@ export function buildStory(anchor: number): Story {
         USE1,
         "signin.amazonaws.com",
         "ConsoleLogin",
-        { id: { type: "IAMUser", principalId: IAM_IDS.cto, arn: `arn:aws:iam::${ACCOUNT}:user/cto-suzuki`, accountId: ACCOUNT, userName: "cto-suzuki" }, ip: IP.office, ua: UA.browser },
+        {
+          id: { type: "IAMUser", principalId: IAM_IDS.cto, arn: `arn:aws:iam::${ACCOUNT}:user/cto-suzuki`, accountId: ACCOUNT, userName: "cto-suzuki" },
+          ip: IP.office,
+          ua: UA.browser,
+        },
         {
           ro: false,
           resp: { ConsoleLogin: "Success" },
-          extra: { LoginTo: "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true", MobileVersion: "No", MFAIdentifier: `arn:aws:iam::${ACCOUNT}:mfa/cto-suzuki`, MFAUsed: "Yes" },
+          extra: {
+            LoginTo: "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true",
+            MobileVersion: "No",
+            MFAIdentifier: `arn:aws:iam::${ACCOUNT}:mfa/cto-suzuki`,
+            MFAUsed: "Yes",
+          },
           eventType: "AwsConsoleSignIn",
         },
       );
@@ -470,7 +515,13 @@ export function buildStory(anchor: number): Story {
   atk(F + 362 * s, USE1, "s3.amazonaws.com", "ListBuckets", "s3.ls", {
     ro: true,
     req: { Host: "s3.amazonaws.com" },
-    extra: { SignatureVersion: "SigV4", CipherSuite: "TLS_AES_128_GCM_SHA256", bytesTransferredIn: 0, AuthenticationMethod: "AuthHeader", bytesTransferredOut: 812 },
+    extra: {
+      SignatureVersion: "SigV4",
+      CipherSuite: "TLS_AES_128_GCM_SHA256",
+      bytesTransferredIn: 0,
+      AuthenticationMethod: "AuthHeader",
+      bytesTransferredOut: 812,
+    },
     host: "s3.amazonaws.com",
   });
   atk(F + 419 * s, HOME, "s3.amazonaws.com", "ListObjects", "s3.ls", {
@@ -503,7 +554,10 @@ export function buildStory(anchor: number): Story {
     req: { userName: "aws-support-sync" },
     err: denied("iam:CreateUser", `arn:aws:iam::${ACCOUNT}:user/aws-support-sync`),
   });
-  atk(F + 730 * s, HOME, "ec2.amazonaws.com", "DescribeAccountAttributes", "ec2.describe-account-attributes", { ro: true, req: { accountAttributeNameSet: {}, filterSet: {} } });
+  atk(F + 730 * s, HOME, "ec2.amazonaws.com", "DescribeAccountAttributes", "ec2.describe-account-attributes", {
+    ro: true,
+    req: { accountAttributeNameSet: {}, filterSet: {} },
+  });
   // Both regions: find the current Amazon Linux AMI, make a key pair and an SSH-open group, launch miners.
   const launch = (region: Region, base: number, launchAt: number, count: number) => {
     atk(base, region, "ec2.amazonaws.com", "DescribeImages", "ec2.describe-images", {
@@ -530,12 +584,30 @@ export function buildStory(anchor: number): Story {
     });
     atk(base + 104 * s, region, "ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", "ec2.authorize-security-group-ingress", {
       ro: false,
-      req: { groupId: sg, ipPermissions: { items: [{ ipProtocol: "tcp", fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] }, ipv6Ranges: {}, prefixListIds: {} }] } },
+      req: {
+        groupId: sg,
+        ipPermissions: {
+          items: [
+            { ipProtocol: "tcp", fromPort: 22, toPort: 22, groups: {}, ipRanges: { items: [{ cidrIp: "0.0.0.0/0" }] }, ipv6Ranges: {}, prefixListIds: {} },
+          ],
+        },
+      },
       resp: {
         requestId: r.uuid(),
         _return: true,
         securityGroupRuleSet: {
-          items: [{ groupOwnerId: ACCOUNT, groupId: sg, securityGroupRuleId: sgRuleIds[region], isEgress: false, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: "0.0.0.0/0" }],
+          items: [
+            {
+              groupOwnerId: ACCOUNT,
+              groupId: sg,
+              securityGroupRuleId: sgRuleIds[region],
+              isEgress: false,
+              ipProtocol: "tcp",
+              fromPort: 22,
+              toPort: 22,
+              cidrIpv4: "0.0.0.0/0",
+            },
+          ],
         },
       },
     });
@@ -595,11 +667,20 @@ export function buildStory(anchor: number): Story {
       USE1,
       "signin.amazonaws.com",
       "ConsoleLogin",
-      { id: { type: "IAMUser", principalId: IAM_IDS.cto, arn: `arn:aws:iam::${ACCOUNT}:user/cto-suzuki`, accountId: ACCOUNT, userName: "cto-suzuki" }, ip: IP.office, ua: UA.browser },
+      {
+        id: { type: "IAMUser", principalId: IAM_IDS.cto, arn: `arn:aws:iam::${ACCOUNT}:user/cto-suzuki`, accountId: ACCOUNT, userName: "cto-suzuki" },
+        ip: IP.office,
+        ua: UA.browser,
+      },
       {
         ro: false,
         resp: { ConsoleLogin: "Success" },
-        extra: { LoginTo: "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true", MobileVersion: "No", MFAIdentifier: `arn:aws:iam::${ACCOUNT}:mfa/cto-suzuki`, MFAUsed: "Yes" },
+        extra: {
+          LoginTo: "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true",
+          MobileVersion: "No",
+          MFAIdentifier: `arn:aws:iam::${ACCOUNT}:mfa/cto-suzuki`,
+          MFAUsed: "Yes",
+        },
         eventType: "AwsConsoleSignIn",
       },
     );
@@ -619,15 +700,31 @@ export function buildStory(anchor: number): Story {
         req: { instancesSet: { items: ids.map((instanceId) => ({ instanceId })) }, force: false },
         resp: {
           requestId: r.uuid(),
-          instancesSet: { items: ids.map((instanceId) => ({ instanceId, currentState: { code: 64, name: "stopping" }, previousState: { code: 16, name: "running" } })) },
+          instancesSet: {
+            items: ids.map((instanceId) => ({ instanceId, currentState: { code: 64, name: "stopping" }, previousState: { code: 16, name: "running" } })),
+          },
         },
       });
-    stop(T.stopMinersHome, HOME, MINERS[HOME].map((m) => m.instanceId));
-    stop(T.stopMinersUse1, USE1, MINERS[USE1].map((m) => m.instanceId));
+    stop(
+      T.stopMinersHome,
+      HOME,
+      MINERS[HOME].map((m) => m.instanceId),
+    );
+    stop(
+      T.stopMinersUse1,
+      USE1,
+      MINERS[USE1].map((m) => m.instanceId),
+    );
     add(T.createImage - 3 * MIN, HOME, "ec2.amazonaws.com", "DescribeInstances", c, { ro: true, req: { maxResults: 50, instancesSet: {}, filterSet: {} } });
     add(T.createImage, HOME, "ec2.amazonaws.com", "CreateImage", c, {
       ro: false,
-      req: { instanceId: WEB.instanceId, name: imageName(anchor), description: "secutter-web preserved before incident response", noReboot: true, blockDeviceMapping: {} },
+      req: {
+        instanceId: WEB.instanceId,
+        name: imageName(anchor),
+        description: "secutter-web preserved before incident response",
+        noReboot: true,
+        blockDeviceMapping: {},
+      },
       resp: { requestId: r.uuid(), imageId: AMI.backupImage },
     });
     stop(T.stopWeb, HOME, [WEB.instanceId]);
@@ -714,7 +811,15 @@ function runItem(m: MinerSpec, launch: number, clientToken: string) {
     cpuOptions: { coreCount: 8, threadsPerCore: 2 },
     capacityReservationSpecification: { capacityReservationPreference: "open" },
     enclaveOptions: { enabled: false },
-    metadataOptions: { state: "pending", httpTokens: "required", httpPutResponseHopLimit: 2, httpEndpoint: "enabled", httpProtocolIpv4: "enabled", httpProtocolIpv6: "disabled", instanceMetadataTags: "disabled" },
+    metadataOptions: {
+      state: "pending",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 2,
+      httpEndpoint: "enabled",
+      httpProtocolIpv4: "enabled",
+      httpProtocolIpv6: "disabled",
+      instanceMetadataTags: "disabled",
+    },
     maintenanceOptions: { autoRecovery: "default" },
     privateDnsNameOptions: { hostnameType: "ip-name", enableResourceNameDnsARecord: false, enableResourceNameDnsAAAARecord: false },
   };

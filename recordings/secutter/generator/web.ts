@@ -35,14 +35,105 @@ const USER_AGENTS = [
   "Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
 ];
 const BOTS = ["Mozilla/5.0 (compatible; ExampleSearchBot/2.1; +https://search.example/bot)", "Mozilla/5.0 (compatible; ExampleFeedFetcher/1.0)"];
-const NOISE_PATHS = ["/.env", "/wp-login.php", "/xmlrpc.php", "/.git/config", "/phpmyadmin/index.php", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", "/cgi-bin/luci", "/boaform/admin/formLogin", "/actuator/health", "/server-status"];
+const NOISE_PATHS = [
+  "/.env",
+  "/wp-login.php",
+  "/xmlrpc.php",
+  "/.git/config",
+  "/phpmyadmin/index.php",
+  "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
+  "/cgi-bin/luci",
+  "/boaform/admin/formLogin",
+  "/actuator/health",
+  "/server-status",
+];
 const SCAN_WORDS = [
-  "admin", "administrator", "backup", "backups", "config", "db", "dump", "old", "test", "tmp", "dev", "staging", "api", "v1", "console", "debug", "phpinfo.php",
-  "info.php", "config.php", "config.php.bak", "wp-admin", "wp-login.php", "wp-content", "phpmyadmin", "pma", "mysql", "sql", "database.sql", "backup.zip", "site.tar.gz",
-  ".env", ".env.bak", ".git/HEAD", ".git/config", ".svn/entries", ".aws/credentials", ".htaccess", ".DS_Store", "server-status", "robots.txt", "sitemap.xml",
-  "uploads", "images", "static", "assets", "js", "css", "login", "logout", "signup", "register", "profile", "settings", "user", "users", "timeline", "post", "posts",
-  "like", "search", "feed", "rss", "export", "import", "upload", "download", "files", "storage", "cache", "logs", "log", "error_log", "composer.json", "composer.lock",
-  "vendor", "phpunit", "install.php", "setup.php", "readme.html", "license.txt", "adminer.php", "shell.php", "cmd.php", "xmlrpc.php", "jenkins", "manager/html",
+  "admin",
+  "administrator",
+  "backup",
+  "backups",
+  "config",
+  "db",
+  "dump",
+  "old",
+  "test",
+  "tmp",
+  "dev",
+  "staging",
+  "api",
+  "v1",
+  "console",
+  "debug",
+  "phpinfo.php",
+  "info.php",
+  "config.php",
+  "config.php.bak",
+  "wp-admin",
+  "wp-login.php",
+  "wp-content",
+  "phpmyadmin",
+  "pma",
+  "mysql",
+  "sql",
+  "database.sql",
+  "backup.zip",
+  "site.tar.gz",
+  ".env",
+  ".env.bak",
+  ".git/HEAD",
+  ".git/config",
+  ".svn/entries",
+  ".aws/credentials",
+  ".htaccess",
+  ".DS_Store",
+  "server-status",
+  "robots.txt",
+  "sitemap.xml",
+  "uploads",
+  "images",
+  "static",
+  "assets",
+  "js",
+  "css",
+  "login",
+  "logout",
+  "signup",
+  "register",
+  "profile",
+  "settings",
+  "user",
+  "users",
+  "timeline",
+  "post",
+  "posts",
+  "like",
+  "search",
+  "feed",
+  "rss",
+  "export",
+  "import",
+  "upload",
+  "download",
+  "files",
+  "storage",
+  "cache",
+  "logs",
+  "log",
+  "error_log",
+  "composer.json",
+  "composer.lock",
+  "vendor",
+  "phpunit",
+  "install.php",
+  "setup.php",
+  "readme.html",
+  "license.txt",
+  "adminer.php",
+  "shell.php",
+  "cmd.php",
+  "xmlrpc.php",
+  "jenkins",
+  "manager/html",
 ];
 
 /** Where users connect from: documentation ranges only (RFC 5737), kept apart from the attacker's and the office's addresses. */
@@ -108,7 +199,17 @@ export function webRequests(): WebReq[] {
       }
       push({ t, ip, method: "GET", path: "/timeline", status: 200, bytes: r.int(14000, 32000), referer: loggedIn ? "-" : `${SITE}/login`, ua });
       assets(t, ip, ua, "/timeline");
-      for (let k = r.int(0, 6); k > 0; k--) push({ t: t + r.int(300, 2500), ip, method: "GET", path: `/uploads/icons/${r.pick(SITE_USERS).id}/avatar.png`, status: r.chance(0.6) ? 304 : 200, bytes: r.int(1800, 9000), referer: `${SITE}/timeline`, ua });
+      for (let k = r.int(0, 6); k > 0; k--)
+        push({
+          t: t + r.int(300, 2500),
+          ip,
+          method: "GET",
+          path: `/uploads/icons/${r.pick(SITE_USERS).id}/avatar.png`,
+          status: r.chance(0.6) ? 304 : 200,
+          bytes: r.int(1800, 9000),
+          referer: `${SITE}/timeline`,
+          ua,
+        });
       const actions = r.int(1, 7);
       for (let a = 0; a < actions; a++) {
         t += r.int(5000, 120000);
@@ -119,12 +220,24 @@ export function webRequests(): WebReq[] {
           ["user", 2],
           ["profile", 1],
         ] as const);
-        if (kind === "like") push({ t, ip, method: "POST", path: `/like/${r.int(20000, 61000)}`, status: 200, bytes: r.int(20, 40), referer: `${SITE}/timeline`, ua });
+        if (kind === "like")
+          push({ t, ip, method: "POST", path: `/like/${r.int(20000, 61000)}`, status: 200, bytes: r.int(20, 40), referer: `${SITE}/timeline`, ua });
         else if (kind === "post") {
           push({ t, ip, method: "POST", path: "/post", status: 302, bytes: 0, referer: `${SITE}/timeline`, ua });
           push({ t: t + r.int(80, 300), ip, method: "GET", path: "/timeline", status: 200, bytes: r.int(14000, 32000), referer: `${SITE}/timeline`, ua });
-        } else if (kind === "more") push({ t, ip, method: "GET", path: `/timeline?before=${r.int(20000, 61000)}`, status: 200, bytes: r.int(9000, 20000), referer: `${SITE}/timeline`, ua });
-        else if (kind === "user") push({ t, ip, method: "GET", path: `/u/${r.pick(SITE_USERS).handle}`, status: 200, bytes: r.int(8000, 16000), referer: `${SITE}/timeline`, ua });
+        } else if (kind === "more")
+          push({
+            t,
+            ip,
+            method: "GET",
+            path: `/timeline?before=${r.int(20000, 61000)}`,
+            status: 200,
+            bytes: r.int(9000, 20000),
+            referer: `${SITE}/timeline`,
+            ua,
+          });
+        else if (kind === "user")
+          push({ t, ip, method: "GET", path: `/u/${r.pick(SITE_USERS).handle}`, status: 200, bytes: r.int(8000, 16000), referer: `${SITE}/timeline`, ua });
         else {
           push({ t, ip, method: "GET", path: "/profile", status: 200, bytes: r.int(6000, 6400), referer: `${SITE}/timeline`, ua });
           if (r.chance(0.25)) {
@@ -135,7 +248,17 @@ export function webRequests(): WebReq[] {
       }
     }
     // Crawlers and the internet's constant background of exploit probes.
-    if (r.chance(0.5)) push({ t: h + r.int(0, HOUR - 1), ip: `192.0.2.${r.int(181, 190)}`, method: "GET", path: r.pick(["/robots.txt", "/", "/sitemap.xml"]), status: 200, bytes: r.int(60, 5400), referer: "-", ua: r.pick(BOTS) });
+    if (r.chance(0.5))
+      push({
+        t: h + r.int(0, HOUR - 1),
+        ip: `192.0.2.${r.int(181, 190)}`,
+        method: "GET",
+        path: r.pick(["/robots.txt", "/", "/sitemap.xml"]),
+        status: 200,
+        bytes: r.int(60, 5400),
+        referer: "-",
+        ua: r.pick(BOTS),
+      });
     if (r.chance(0.35)) {
       const path = r.pick(NOISE_PATHS);
       const denied = path.startsWith("/.");
@@ -149,7 +272,11 @@ export function webRequests(): WebReq[] {
         status: denied ? 403 : 404,
         bytes: denied ? 153 : 3012,
         referer: "-",
-        ua: r.pick(["Mozilla/5.0 zgrab/0.x", "python-requests/2.31.0", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.85 Safari/537.36"]),
+        ua: r.pick([
+          "Mozilla/5.0 zgrab/0.x",
+          "python-requests/2.31.0",
+          "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.85 Safari/537.36",
+        ]),
         error: denied ? forbidden(path) : undefined,
       });
     }
@@ -209,9 +336,33 @@ function attacker(out: WebReq[], r: Rng) {
   step(250, "GET", "/profile", 200, 6140, `${SITE}/profile`);
   // The profile page previews an icon from a URL: the server fetches whatever the URL points at.
   step(61_000, "GET", `/profile/icon?url=http%3A%2F%2F${IP.minerHost}%2Ftest.png`, 200, 4821, `${SITE}/profile`);
-  step(44_000, "GET", "/profile/icon?url=http%3A%2F%2F127.0.0.1%2F", 200, 612, `${SITE}/profile`, PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"));
-  step(70_000, "GET", "/profile/icon?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F", 200, 226, `${SITE}/profile`, PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"));
-  step(55_000, "GET", "/profile/icon?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2Fiam%2Fsecurity-credentials%2F", 200, 17, `${SITE}/profile`, PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"));
+  step(
+    44_000,
+    "GET",
+    "/profile/icon?url=http%3A%2F%2F127.0.0.1%2F",
+    200,
+    612,
+    `${SITE}/profile`,
+    PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"),
+  );
+  step(
+    70_000,
+    "GET",
+    "/profile/icon?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F",
+    200,
+    226,
+    `${SITE}/profile`,
+    PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"),
+  );
+  step(
+    55_000,
+    "GET",
+    "/profile/icon?url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2Fiam%2Fsecurity-credentials%2F",
+    200,
+    17,
+    `${SITE}/profile`,
+    PHP_WARNING(57, "getimagesizefromstring(): Error reading from resource"),
+  );
   t = T.ssrf;
   // Typed straight into the address bar, so nginx logs the URL unencoded.
   out.push({

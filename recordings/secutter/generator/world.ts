@@ -121,7 +121,7 @@ export const NET = {
 
 export const AMI = {
   /** Amazon Linux 2023 as published by Amazon in each region (not owned by this account). */
-  webBase: "ami-0" + r.hex(16),
+  webBase: `ami-0${r.hex(16)}`,
   al2023: { [HOME]: `ami-0${r.hex(16)}`, [USE1]: `ami-0${r.hex(16)}` } as Record<Region, string>,
   baseSnapshot: { web: `snap-0${r.hex(16)}`, [HOME]: `snap-0${r.hex(16)}`, [USE1]: `snap-0${r.hex(16)}` } as Record<string, string>,
   /** The CTO's preservation image of the web server. */

@@ -34,6 +34,7 @@ export type Statement =
     }
   | { kind: "ctas"; table: QName; ifNotExists: boolean; properties: Record<string, string>; select: string; withData: boolean }
   | { kind: "createView"; view: QName; orReplace: boolean; select: string }
+  | { kind: "insert"; table: QName; columns?: string[]; select: string }
   | { kind: "dropTable"; table: QName; ifExists: boolean; view: boolean }
   | { kind: "addPartitions"; table: QName; ifNotExists: boolean; partitions: { spec: Record<string, string>; location?: string }[] }
   | { kind: "dropPartitions"; table: QName; ifExists: boolean; specs: Record<string, string>[] }
@@ -366,6 +367,21 @@ function parseDdl(p: Parser): Statement {
     if (p.words("set", "tblproperties")) return { kind: "setTblProperties", table, properties: p.props() };
     if (p.words("set", "location")) return { kind: "setLocation", table, location: p.str() };
     return { kind: "unsupported", what: "this ALTER TABLE form", pos: first.pos };
+  }
+  if (isWord(first, "insert") && isWord(p.peek(1), "into")) {
+    p.next();
+    p.next();
+    const table = p.qname();
+    let columns: string[] | undefined;
+    if (isOp(p.peek(), "(") && !isWord(p.peek(1), "select", "with", "values")) {
+      p.next();
+      columns = [];
+      while (!p.op(")")) {
+        columns.push(identName(p.ident()));
+        p.op(",");
+      }
+    }
+    return { kind: "insert", table, columns, select: p.rest() };
   }
   if (p.word("msck")) {
     p.expectWord("repair");

@@ -118,7 +118,8 @@ function getCI(obj: Record<string, unknown>, name: string): unknown {
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
-function timestampText(v: string): string | null {
+function timestampText(raw: string): string | null {
+  const v = raw.replace(/([+-]\d\d)$/, "$1:00");
   const d = new Date(/^\d{4}-\d{2}-\d{2} /.test(v) && !/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? `${v.replace(" ", "T")}Z` : v);
   if (Number.isNaN(d.getTime())) return null;
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
@@ -170,21 +171,4 @@ export function coerce(t: HiveType, v: unknown): unknown {
     default:
       return typeof v === "string" ? v : JSON.stringify(v);
   }
-}
-
-/** Hive type from a DuckDB result type string, for CREATE TABLE AS SELECT. */
-export function hiveFromDuck(t: string): string {
-  const u = t.toUpperCase();
-  if (u.endsWith("[]")) return `array<${hiveFromDuck(t.slice(0, -2))}>`;
-  if (u === "VARCHAR" || u === "JSON") return "string";
-  if (u === "INTEGER") return "int";
-  if (u === "BIGINT" || u === "HUGEINT" || u === "UBIGINT") return "bigint";
-  if (u === "DOUBLE") return "double";
-  if (u === "FLOAT") return "float";
-  if (u === "BOOLEAN") return "boolean";
-  if (u === "DATE") return "date";
-  if (u.startsWith("TIMESTAMP")) return "timestamp";
-  if (u.startsWith("DECIMAL")) return u.toLowerCase().replace(/\s/g, "");
-  if (u === "SMALLINT" || u === "TINYINT") return u.toLowerCase();
-  return "string";
 }

@@ -29,13 +29,14 @@ export interface TranslateOptions {
   params?: string[];
   /** The DuckDB relation for a catalog table or view; withPath: the one that also carries "$path". */
   relation: (ref: TableRef, withPath: boolean) => string;
+  /** SQL for information_schema.<name> (tables, columns, schemata, views), or undefined when there is no such view. */
+  infoSchema?: (name: string) => string | undefined;
 }
 
 export interface Translation {
   sql: string;
   refs: TableRef[];
   aliases: Set<string>;
-  identifiers: Set<string>;
 }
 
 const FORBIDDEN_STATEMENT = new Set([
@@ -278,7 +279,6 @@ const FUNCTIONS: Record<string, Rewriter> = {
   url_extract_parameter: (a) => `nullif(regexp_extract(${a[0]}, '[?&]' || ${a[1]} || '=([^&#]*)', 1), '')`,
   format: rename("printf"),
   codepoint: rename("unicode"),
-  now: () => "",
   contains: (a, r) => {
     const cidr = literal(r[0]);
     // contains('10.0.0.0/8', CAST(ip AS IPADDRESS)): Trino's CIDR membership.
@@ -290,7 +290,6 @@ const FUNCTIONS: Record<string, Rewriter> = {
   is_nan: rename("isnan"),
   set_agg: (a) => `list_distinct(array_agg(${a[0]}))`,
   array_contains: rename("list_contains"),
-  chr: rename("chr"),
   to_hex: rename("hex"),
   md5: (a) => `md5(CAST(${a[0]} AS VARCHAR))`,
   arbitrary: rename("any_value"),
@@ -375,7 +374,6 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
   while (ts.length && isOp(ts[ts.length - 1], ";")) ts.pop();
   const refs: TableRef[] = [];
   const aliases = new Set<string>();
-  const identifiers = new Set<string>();
   const usesPath = ts.some((t) => t.kind === "qident" && t.text.toLowerCase() === '"$path"');
   const ctes = new Set<string>();
   for (let i = 0; i < ts.length; i++) {
@@ -384,7 +382,6 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
       ctes.add(identName(ts[i]));
     }
     if (isWord(ts[i], "as") && isIdent(ts[i + 1]) && !isOp(ts[i + 2], "(")) aliases.add(identName(ts[i + 1]));
-    if (isIdent(ts[i])) identifiers.add(identName(ts[i]));
   }
   let paramIndex = 0;
 
@@ -438,6 +435,27 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
           i = end - 1;
           continue;
         }
+        if (w === "unnest" && isOp(ts[i + 1], "(") && (isWord(prev, "join", "from") || isOp(prev, ","))) {
+          // UNNEST(array_of_rows) AS t(a, b, c): Trino spreads the row fields into columns; DuckDB needs a lateral struct expansion.
+          const end = matching(ts, i + 1);
+          const args = splitArgs(ts, i + 2, end);
+          let k = end + 1;
+          const ordinality = isWord(ts[k], "with") && isWord(ts[k + 1], "ordinality");
+          if (ordinality) k += 2;
+          if (isWord(ts[k], "as")) k++;
+          const alias = ts[k];
+          if (!ordinality && args.length === 1 && isIdent(alias) && isOp(ts[k + 1], "(")) {
+            const colsEnd = matching(ts, k + 1);
+            const cols = splitArgs(ts, k + 2, colsEnd);
+            if (cols.length > 1) {
+              const s0 = ts.indexOf(args[0][0]);
+              const names = cols.map((c) => quoteIdent(identName(c[0]))).join(", ");
+              out.push(`LATERAL (SELECT __u.* FROM (SELECT unnest(${walk(s0, s0 + args[0].length)}) AS __u)) AS ${quoteIdent(identName(alias))}(${names})`);
+              i = colsEnd;
+              continue;
+            }
+          }
+        }
         if ((w === "cast" || w === "try_cast") && isOp(ts[i + 1], "(")) {
           const end = matching(ts, i + 1);
           let asAt = -1;
@@ -461,7 +479,7 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
           continue;
         }
         const fn = FUNCTIONS[w];
-        if (fn && isOp(ts[i + 1], "(") && w !== "now") {
+        if (fn && isOp(ts[i + 1], "(")) {
           const end = matching(ts, i + 1);
           const raw = splitArgs(ts, i + 2, end);
           const args = raw.map((r) => {
@@ -479,6 +497,16 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
         const db = chain.length === 2 ? identName(chain[0]) : opts.defaultDb;
         const name = identName(chain[chain.length - 1]);
         const inFrom = isWord(prev, "from", "join") || (isOp(prev, ",") && inFromClause(ts, i));
+        if (inFrom && db === "information_schema") {
+          // Athena's information_schema describes the catalog, not DuckDB's internals.
+          const view = opts.infoSchema?.(name);
+          if (!view) throw new AthenaQueryError("TABLE_NOT_FOUND", `${lineCol(sql, t.pos)}: Table 'awsdatacatalog.information_schema.${name}' does not exist`);
+          const next = ts[i + chain.length * 2 - 1];
+          const hasAlias = isWord(next, "as") || (isIdent(next) && !isWord(next, ...CLAUSE_WORDS));
+          out.push(hasAlias ? `(${view})` : `(${view}) AS ${quoteIdent(name)}`);
+          i += chain.length * 2 - 2;
+          continue;
+        }
         const kind = chain.length === 2 && !opts.dbExists(db) ? undefined : opts.lookup(db, name);
         if (kind && (chain.length === 2 || !ctes.has(name) || !inFrom)) {
           refs.push({ db, name });
@@ -490,7 +518,7 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
             i += chain.length * 2 - 2;
             continue;
           }
-        } else if (inFrom && !ctes.has(name) && !(chain.length === 2 && db === "information_schema")) {
+        } else if (inFrom && !ctes.has(name)) {
           if (chain.length === 2 && !opts.dbExists(db)) throw new AthenaQueryError("SCHEMA_NOT_FOUND", `${lineCol(sql, t.pos)}: Schema '${db}' does not exist`);
           throw new AthenaQueryError("TABLE_NOT_FOUND", `${lineCol(sql, t.pos)}: Table 'awsdatacatalog.${db}.${name}' does not exist`);
         }
@@ -503,7 +531,7 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
   if (opts.params && paramIndex !== opts.params.length) {
     throw new AthenaQueryError("INVALID_PARAMETER", `Incorrect number of parameters: expected ${paramIndex} but found ${opts.params.length}`);
   }
-  return { sql: out, refs, aliases, identifiers };
+  return { sql: out, refs, aliases };
 }
 
 const CLAUSE_WORDS = [
