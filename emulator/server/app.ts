@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import express, { type Request, type Response } from "express";
 import { Clock } from "../core/clock.ts";
+import { snapshotOf } from "../grading/snapshot.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import { ServiceRouter } from "../router/service-router.ts";
 import { loadScenario } from "../scenario/loader.ts";
@@ -52,7 +53,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
     close: async () => {
       // Records still waiting for a trail's next delivery are written before the state directory is released.
       await flushTrailDelivery(runtime);
-      runtime.close();
+      await runtime.close();
     },
   };
 }
@@ -102,15 +103,7 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
   });
   // Everything grading reads, in one consistent read; grading never calls the AWS APIs, so it adds no journal lines.
   app.get("/_ir-range/snapshot", (_req, res) => {
-    const rt = emulator.runtime;
-    res.json({
-      scenario: rt.scenario.manifest.name,
-      accountId: rt.accountId,
-      anchor: rt.anchor.toISOString(),
-      now: rt.clock.now().toISOString(),
-      state: rt.store.data,
-      journal: rt.journal.records,
-    });
+    res.json(snapshotOf(emulator.runtime));
   });
   app.post("/_ir-range/reset", async (_req, res) => {
     await emulator.runtime.reset();

@@ -87,11 +87,15 @@ export class Dispatcher {
         v.unknownKeyStatus,
       );
     }
-    if (cred.sessionToken && cred.sessionToken !== ("sessionToken" in auth ? auth.sessionToken : new Map(req.query).get("x-amz-security-token"))) throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
+    if (cred.sessionToken && cred.sessionToken !== ("sessionToken" in auth ? auth.sessionToken : new Map(req.query).get("x-amz-security-token")))
+      throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
     if (cred.expiration && Date.parse(cred.expiration) <= this.runtime.clock.now().getTime()) {
       throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
     }
-    const verified = "expires" in auth ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host)) : await verifySigV4(req, auth, cred.secretAccessKey);
+    const verified =
+      "expires" in auth
+        ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host))
+        : await verifySigV4(req, auth, cred.secretAccessKey);
     if (!verified) {
       throw new AwsError(
         v.badSignature,

@@ -127,6 +127,11 @@ export class ObjectStore {
     return this.generation;
   }
 
+  /** Marks every cached view of the objects stale (after a reset swapped the whole store). */
+  invalidate(): void {
+    this.generation++;
+  }
+
   state(accountId: string): S3State {
     const g = this.account(accountId).global;
     if (!g.s3) g.s3 = { buckets: {} } satisfies S3State;

@@ -45,6 +45,7 @@ export class Runtime {
   private readonly resolvers: CredentialResolver[];
   private releaseLock: () => void;
   private queue: Promise<unknown> = Promise.resolve();
+  private closers: (() => void | Promise<void>)[] = [];
 
   private constructor(
     opts: RuntimeOptions,
@@ -154,14 +155,22 @@ export class Runtime {
       await this.store.commit();
       this.journal.clear();
       rmSync(join(this.stateDir, "blobs"), { recursive: true, force: true });
+      // Readers that cache by object-store version (Athena) must see the restored objects.
+      this.objects.invalidate();
     });
+  }
+
+  /** Registers cleanup (engines, temp directories) to run when the runtime closes. */
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn);
   }
 
   setLockInfo(info: LockInfo): void {
     updateLock(this.stateDir, info);
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) await fn();
     this.journal.close();
     this.releaseLock();
   }

@@ -44,7 +44,9 @@ describe("secutter through the SDK", () => {
     expect(list.Contents?.length).toBe(50);
     expect(list.IsTruncated).toBe(true);
     const key = list.Contents![0].Key!;
-    expect(key).toMatch(/^AWSLogs\/111122223333\/CloudTrail\/ap-northeast-1\/\d{4}\/\d{2}\/\d{2}\/111122223333_CloudTrail_ap-northeast-1_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/);
+    expect(key).toMatch(
+      /^AWSLogs\/111122223333\/CloudTrail\/ap-northeast-1\/\d{4}\/\d{2}\/\d{2}\/111122223333_CloudTrail_ap-northeast-1_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/,
+    );
     const obj = await s3.send(new GetObjectCommand({ Bucket: "secutter-ir-evidence", Key: key }));
     const body = Buffer.from(await obj.Body!.transformToByteArray());
     expect(body.length).toBe(list.Contents![0].Size);

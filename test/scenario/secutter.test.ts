@@ -240,6 +240,9 @@ describe("IAM", () => {
     expect(JSON.parse(role.AssumeRolePolicyDocument!).Statement[0].Principal.Service).toBe("ec2.amazonaws.com");
     expect(JSON.parse(role.InlinePolicies["secutter-app-s3"]).Statement[0].Resource).toContain("arn:aws:s3:::secutter-db-backups-111122223333/*");
     expect(st.instanceProfiles["secutter-web-role"].Roles?.[0].RoleId).toBe(role.RoleId);
+    const lastRoleCall = c.history.filter((r) => (r.userIdentity as any).sessionContext?.sessionIssuer?.userName === "secutter-web-role").pop()!;
+    expect(role.RoleLastUsed?.LastUsedDate).toBe(lastRoleCall.eventTime);
+    expect(lastRoleCall.sourceIPAddress).toBe("198.51.100.20");
     expect(st.users["cto-suzuki"].MFADevices).toHaveLength(1);
     expect(st.users["cto-suzuki"].LoginProfile).toBeDefined();
     expect(st.users["dev-tanaka"].AccessKeys[0].AccessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
@@ -273,6 +276,12 @@ describe("GuardDuty findings match EC2 state and CloudTrail", () => {
       expect(gd(region).detectors[f!.Service!.DetectorId!]).toBeDefined();
     }
     expect(seen).toBe(2);
+    const disc = Object.values(gd("us-east-1").findings).find((x) => x.Type === "Discovery:IAMUser/AnomalousBehavior")!;
+    const reads = c.history.filter(
+      (r) => r.sourceIPAddress === ATTACKER && r.awsRegion === "us-east-1" && /^(List|Get|Describe)/.test(r.eventName) && r.eventSource !== "s3.amazonaws.com",
+    );
+    expect(disc.Service?.Count).toBe(reads.length);
+    expect(Date.parse(disc.Service!.EventFirstSeen!)).toBe(Date.parse(reads[0].eventTime));
   });
 
   it("every instance finding names a real instance with the same ENI, address and groups", () => {

@@ -37,9 +37,6 @@ export interface Scope {
   now: Date;
 }
 
-const MEMORY_LIMIT = process.env.IR_RANGE_ATHENA_MEMORY ?? "1GB";
-const QUERY_TIMEOUT_MS = Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000);
-
 export function parseS3Uri(uri: string): { bucket: string; prefix: string } | undefined {
   const m = /^s3a?n?:\/\/([^/]+)\/?(.*)$/i.exec(uri.trim());
   return m ? { bucket: m[1], prefix: m[2] } : undefined;
@@ -69,6 +66,8 @@ export class Engine {
     private readonly db: DuckDBInstance,
     private readonly setup: DuckDBConnection,
     private readonly dir: string,
+    /** Per-query limit (IR_RANGE_ATHENA_TIMEOUT_MS, default 120 s); memory is IR_RANGE_ATHENA_MEMORY (default 1GB). */
+    private readonly timeoutMs: number,
   ) {}
 
   static async create(): Promise<Engine> {
@@ -76,7 +75,7 @@ export class Engine {
     const db = await DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
-      memory_limit: MEMORY_LIMIT,
+      memory_limit: process.env.IR_RANGE_ATHENA_MEMORY ?? "1GB",
       threads: "2",
     });
     const setup = await db.connect();
@@ -97,13 +96,20 @@ export class Engine {
       await setup.run(s);
     }
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return new Engine(db, setup, dir);
+    return new Engine(db, setup, dir, Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.setupQueue.then(fn, fn);
     this.setupQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Frees DuckDB and its load directory when the runtime closes. */
+  dispose(): void {
+    this.setup.closeSync();
+    this.db.closeSync();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   schemaName(scope: Pick<Scope, "accountId" | "region">, db: string): string {
@@ -332,7 +338,7 @@ export class Engine {
     const timer = setTimeout(() => {
       timedOut = true;
       conn.interrupt();
-    }, QUERY_TIMEOUT_MS);
+    }, this.timeoutMs);
     try {
       const reader = await conn.runAndReadAll(sql);
       const types = reader.columnTypes();
@@ -344,7 +350,7 @@ export class Engine {
     } catch (e) {
       if (entry.cancelled) throw new Cancelled();
       if (timedOut)
-        throw new AthenaQueryError("EXCEEDED_TIME_LIMIT", `Query exhausted resources at this scale factor: ran longer than ${QUERY_TIMEOUT_MS / 1000} seconds`);
+        throw new AthenaQueryError("EXCEEDED_TIME_LIMIT", `Query exhausted resources at this scale factor: ran longer than ${this.timeoutMs / 1000} seconds`);
       throw e;
     } finally {
       clearTimeout(timer);
@@ -372,8 +378,13 @@ const engines = new WeakMap<Runtime, Promise<Engine>>();
 export function engineFor(runtime: Runtime): Promise<Engine> {
   let e = engines.get(runtime);
   if (!e) {
-    e = Engine.create();
+    const created = Engine.create();
+    e = created;
     engines.set(runtime, e);
+    runtime.onClose(async () => {
+      engines.delete(runtime);
+      (await created).dispose();
+    });
   }
   return e;
 }

@@ -57,7 +57,7 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
   const st: Record<Region, Ec2State> = { [HOME]: empty(), [USE1]: empty() };
 
   // --- VPCs and subnets -----------------------------------------------------------------------------
-  const vpc = (region: Region, id: string, cidr: string, isDefault: boolean, created: number, tags: Tag[]) => {
+  const vpc = (region: Region, id: string, cidr: string, isDefault: boolean, tags: Tag[]) => {
     st[region].vpcs[id] = {
       CidrBlock: cidr,
       DhcpOptionsId: `dopt-0${r.hex(16)}`,
@@ -69,7 +69,6 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
       IsDefault: isDefault,
       ...(tags.length ? { Tags: tags } : {}),
     };
-    void created;
   };
   const subnet = (region: Region, vpcId: string, s: { az: string; subnetId: string; cidr: string }, isDefault: boolean, used: number, name?: string) => {
     const size = 2 ** (32 - Number(s.cidr.split("/")[1]));
@@ -93,11 +92,11 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
       ...(name ? { Tags: [{ Key: "Name", Value: name }] } : {}),
     };
   };
-  vpc(HOME, NET.appVpc.vpcId, NET.appVpc.cidr, false, T.webLaunch - 3 * 86400_000, [{ Key: "Name", Value: "secutter-vpc" }]);
+  vpc(HOME, NET.appVpc.vpcId, NET.appVpc.cidr, false, [{ Key: "Name", Value: "secutter-vpc" }]);
   for (const s of NET.appSubnets) subnet(HOME, NET.appVpc.vpcId, s, false, s.az === WEB.az ? 1 : 0, s.name);
-  vpc(HOME, NET.defaultHome.vpcId, NET.defaultHome.cidr, true, 0, []);
+  vpc(HOME, NET.defaultHome.vpcId, NET.defaultHome.cidr, true, []);
   for (const s of NET.defaultHome.subnets) subnet(HOME, NET.defaultHome.vpcId, s, true, MINERS[HOME].filter((m) => m.subnetId === s.subnetId).length);
-  vpc(USE1, NET.defaultUse1.vpcId, NET.defaultUse1.cidr, true, 0, []);
+  vpc(USE1, NET.defaultUse1.vpcId, NET.defaultUse1.cidr, true, []);
   for (const s of NET.defaultUse1.subnets) subnet(USE1, NET.defaultUse1.vpcId, s, true, MINERS[USE1].filter((m) => m.subnetId === s.subnetId).length);
 
   // --- Security groups: rules are the source of truth, IpPermissions derived from them -------------------
@@ -229,7 +228,7 @@ export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State>
   const add = (s: Spec) => {
     const dns = dnsName(s.region, s.privateIp);
     const lt = at(s.launch);
-    const association = s.eip ? { IpOwnerId: ACCOUNT, PublicDnsName: publicDns(s.region, s.eip), PublicIp: s.eip, CarrierIp: undefined } : undefined;
+    const association = s.eip ? { IpOwnerId: ACCOUNT, PublicDnsName: publicDns(s.region, s.eip), PublicIp: s.eip } : undefined;
     const stopStamp = nginxErrorTime(anchor + s.stoppedAt - 9 * 3600_000).replaceAll("/", "-");
     const inst: StoredInstance = {
       ReservationId: s.reservation,

@@ -116,7 +116,10 @@ export function buildGuardDuty(anchor: number, story: Story): Record<Region, Gua
   }
   // The discovery burst (IAM and EC2 enumeration) from the same session.
   {
-    const discovery = story.attackerCalls.filter((c) => /^(List|Get|Describe)/.test(c.eventName) && c.eventSource !== "s3.amazonaws.com");
+    // GuardDuty reports it where the calls were recorded: IAM/STS (global, us-east-1) and the us-east-1 EC2 look-ups.
+    const discovery = story.attackerCalls.filter(
+      (c) => c.awsRegion === USE1 && /^(List|Get|Describe)/.test(c.eventName) && c.eventSource !== "s3.amazonaws.com",
+    );
     const first = Date.parse(discovery[0].eventTime);
     const last = Date.parse(discovery[discovery.length - 1].eventTime);
     add(USE1, {

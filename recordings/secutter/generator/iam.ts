@@ -34,6 +34,12 @@ export function buildIam(anchor: number, story: Story): IamState {
     InlinePolicies: {},
     AttachedPolicies: [policyArn],
   });
+  // The web server's own calls continue after the attacker's, until the CTO stopped it.
+  let roleLastUsed = "";
+  for (let i = story.history.length - 1; i >= 0 && !roleLastUsed; i--) {
+    const u = story.history[i].userIdentity as { sessionContext?: { sessionIssuer?: { userName?: string } } };
+    if (u.sessionContext?.sessionIssuer?.userName === NAMES.webRole) roleLastUsed = story.history[i].eventTime;
+  }
   const webRole: StoredRole = {
     Path: "/",
     RoleName: NAMES.webRole,
@@ -43,7 +49,7 @@ export function buildIam(anchor: number, story: Story): IamState {
     AssumeRolePolicyDocument: trust("ec2.amazonaws.com"),
     Description: "secutter web server (app uploads, DB backups, auto-scaling scripts)",
     MaxSessionDuration: 3600,
-    RoleLastUsed: { LastUsedDate: at(T.lastAttacker), Region: HOME },
+    RoleLastUsed: { LastUsedDate: roleLastUsed, Region: HOME },
     Tags: [{ Key: "Service", Value: "secutter" }],
     InlinePolicies: { "secutter-app-s3": WEB_ROLE_INLINE },
     // AmazonEC2FullAccess was attached "for the auto-scaling scripts": far more than describe/snapshot calls need.

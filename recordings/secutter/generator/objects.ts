@@ -2,7 +2,6 @@
  * The recording's S3 objects. Keys and dates are laid out eagerly (cheap); bodies are generated and gzipped
  * on first read and cached, and a bucket's listing computes sizes and ETags the first time it is asked for.
  */
-import { createHash } from "node:crypto";
 import type { CloudTrailRecord } from "../../../emulator/scenario/types.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../../../emulator/state/objects.ts";
 import { ATTACKER_SITE_USER, dumpBody, gz, iconBody, SITE_USERS, stolenCredentialBody } from "./content.ts";
@@ -77,13 +76,9 @@ class LazyBucket {
   }
 }
 
-/** A stable 16-character suffix like CloudTrail's, derived from the file's identity. */
+/** A stable 16-character suffix like CloudTrail's, derived from the file's identity (not from call order). */
 function suffix(seed: string, n: number): string {
-  const h = createHash("sha256")
-    .update(seed)
-    .digest("base64")
-    .replace(/[^A-Za-z0-9]/g, "");
-  return h.slice(0, n);
+  return new Rng(`file/${seed}`).alnum(n);
 }
 
 export interface SecutterObjects extends RecordingObjects {
@@ -145,7 +140,7 @@ function evidence(ev: LazyBucket, anchor: number, story: Story) {
   });
   for (const g of flowFiles.values()) {
     const stamp = fileStamp(g.end - 5 * MIN);
-    const key = `AWSLogs/${ACCOUNT}/vpcflowlogs/${g.region}/${datePath(g.end - 5 * MIN)}/${ACCOUNT}_vpcflowlogs_${g.region}_${g.fl}_${stamp}_${createHash("md5").update(`${g.fl}/${g.end}`).digest("hex").slice(0, 8)}.log.gz`;
+    const key = `AWSLogs/${ACCOUNT}/vpcflowlogs/${g.region}/${datePath(g.end - 5 * MIN)}/${ACCOUNT}_vpcflowlogs_${g.region}_${g.fl}_${stamp}_${new Rng(`flow/${g.fl}/${g.end}`).hex(8)}.log.gz`;
     const lines = g.lines;
     ev.add({
       key,

@@ -91,6 +91,8 @@ interface Opts {
   eventType?: string;
   version?: string;
   requestId?: string;
+  /** AWS-service calls on the account's behalf carry a sharedEventID. */
+  shared?: boolean;
 }
 
 function hostFor(source: string, region: string): string {
@@ -142,6 +144,7 @@ export function buildStory(anchor: number): Story {
     rec.eventType = o.eventType ?? "AwsApiCall";
     rec.managementEvent = !o.data;
     rec.recipientAccountId = ACCOUNT;
+    if (o.shared) rec.sharedEventID = r.uuid();
     rec.eventCategory = o.data ? "Data" : "Management";
     if (!who.service) rec.tlsDetails = tls(o.host ?? hostFor(source, region));
     if (who.console) rec.sessionCredentialFromConsole = "true";
@@ -274,8 +277,8 @@ export function buildStory(anchor: number): Story {
         resp: {
           credentials: {
             accessKeyId: s.accessKeyId,
-            sessionToken: `${s.token.slice(0, 40)}…`,
-            expiration: new Date(anchor + s.issued + 6 * HOUR).toUTCString(),
+            sessionToken: s.token,
+            expiration: stsExpiration(anchor + s.issued + 6 * HOUR),
           },
           assumedRoleUser: {
             assumedRoleId: `${IAM_IDS.webRole}:${WEB.instanceId}`,
@@ -283,7 +286,8 @@ export function buildStory(anchor: number): Story {
           },
         },
         resources: [{ accountId: ACCOUNT, type: "AWS::IAM::Role", ARN: ROLE_ARN }],
-        eventType: "AwsServiceEvent",
+        shared: true,
+        version: "1.08",
       },
     );
   }
@@ -742,6 +746,16 @@ export function buildStory(anchor: number): Story {
     lastUsed: { dev: devLast, backup: backupLast, ctoLogin: ctoLast },
     consoleSessions,
   };
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** STS's expiration as CloudTrail prints it: "Jul 10, 2023, 6:30:22 PM" (UTC). */
+function stsExpiration(ms: number): string {
+  const d = new Date(ms - (ms % 1000));
+  const h = d.getUTCHours();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${h % 12 === 0 ? 12 : h % 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? "AM" : "PM"}`;
 }
 
 /** Cost Explorer's month-to-date window as the console asks for it. */

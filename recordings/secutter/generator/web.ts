@@ -277,7 +277,7 @@ export function webRequests(): WebReq[] {
           "python-requests/2.31.0",
           "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/90.0.4430.85 Safari/537.36",
         ]),
-        error: denied ? forbidden(path) : undefined,
+        error: denied ? FORBIDDEN : undefined,
       });
     }
   }
@@ -288,7 +288,6 @@ export function webRequests(): WebReq[] {
 }
 
 const FORBIDDEN = "access forbidden by rule";
-const forbidden = (_path: string) => FORBIDDEN;
 
 const PHP_WARNING = (line: number, msg: string) =>
   `FastCGI sent in stderr: "PHP message: PHP Warning:  ${msg} in /var/www/secutter/app/Controllers/ProfileController.php on line ${line}" while reading response header from upstream`;
@@ -317,7 +316,7 @@ function attacker(out: WebReq[], r: Rng) {
         bytes: status === 200 ? r.int(3000, 6000) : status === 403 ? 153 : status === 302 ? 0 : 3012,
         referer: "-",
         ua: scanUa,
-        error: denied ? forbidden(path) : undefined,
+        error: denied ? FORBIDDEN : undefined,
       });
       t += r.int(1500, 4200);
     }

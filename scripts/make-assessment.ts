@@ -1,0 +1,264 @@
+/**
+ * Writes recordings/secutter/assessment.json from the generator's facts: only salted hashes of the answers
+ * go into the recording. Run after changing the story: node bin/run-ts.js scripts/make-assessment.ts
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../emulator/core/paths.ts";
+import { hashAnswer, normalizeId, normalizeText } from "../emulator/grading/answers.ts";
+import type { Assessment } from "../emulator/grading/assessment.ts";
+import { secutterAnswers } from "./secutter-answers.ts";
+
+const SALT = "secutter-2f8d61c4";
+const anchor = new Date("2026-03-01T12:00:00Z");
+const { answers, facts } = secutterAnswers(anchor);
+
+const minute = (iso: string) => String(Math.round((Date.parse(iso) - anchor.getTime()) / 60_000));
+const h = (id: string, values: string[]) => values.map((v) => hashAnswer(SALT, id, v));
+
+const t = (en: string, ja: string) => ({ en, ja });
+
+const assessment: Assessment = {
+  scenario: "secutter",
+  salt: SALT,
+  questions: [
+    {
+      id: "attacker-ip",
+      points: 10,
+      prompt: t("From which IP address did the attacker use the stolen credentials?", "攻撃者は盗んだ認証情報をどの IP アドレスから使いましたか?"),
+      hint: t(
+        "GuardDuty's InstanceCredentialExfiltration finding names the caller; CloudTrail's sourceIPAddress agrees.",
+        "GuardDuty の InstanceCredentialExfiltration の検出結果に呼び出し元が書かれています。CloudTrail の sourceIPAddress も同じです。",
+      ),
+      kind: "text",
+      hashes: h("attacker-ip", [normalizeText(answers["attacker-ip"])]),
+      windowMinutes: 0,
+      example: "192.0.2.1",
+    },
+    {
+      id: "credential-theft",
+      points: 10,
+      prompt: t(
+        "How were the credentials obtained? One of: ssrf, sql-injection, leaked-access-key, phishing, password-guessing",
+        "認証情報はどのように入手されましたか? 次から一つ: ssrf, sql-injection, leaked-access-key, phishing, password-guessing",
+      ),
+      hint: t(
+        "Search the nginx access logs in the evidence bucket for 169.254.169.254.",
+        "証拠バケットの nginx アクセスログで 169.254.169.254 を検索してください。",
+      ),
+      kind: "text",
+      hashes: h("credential-theft", ["ssrf"]),
+      windowMinutes: 0,
+      example: "phishing",
+    },
+    {
+      id: "stolen-key",
+      points: 10,
+      prompt: t("Which access key id did the attacker use?", "攻撃者が使ったアクセスキー ID は何ですか?"),
+      hint: t(
+        "An ASIA… key of the web server's role session, used from outside AWS.",
+        "Web サーバーのロールセッションの ASIA… キーが AWS の外から使われています。",
+      ),
+      kind: "id",
+      hashes: h("stolen-key", [normalizeId(answers["stolen-key"])]),
+      windowMinutes: 0,
+      example: "ASIAXXXXXXXXXXXXXXXX",
+    },
+    {
+      id: "first-malicious-call",
+      points: 5,
+      prompt: t("What was the first API call the attacker made with the stolen key?", "盗んだキーで攻撃者が最初に呼んだ API は何ですか?"),
+      hint: t(
+        "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=<key>, oldest last.",
+        "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=<キー> の一番古いものです。",
+      ),
+      kind: "text",
+      hashes: h("first-malicious-call", [normalizeText(answers["first-malicious-call"])]),
+      windowMinutes: 0,
+      example: "ListBuckets",
+    },
+    {
+      id: "first-malicious-time",
+      points: 5,
+      prompt: t("When was that call made (ISO 8601, UTC)?", "その呼び出しはいつでしたか (ISO 8601, UTC)?"),
+      hint: t("The eventTime of that CloudTrail event.", "その CloudTrail イベントの eventTime です。"),
+      kind: "time",
+      hashes: h("first-malicious-time", [minute(answers["first-malicious-time"])]),
+      windowMinutes: 2,
+      example: "2026-01-01T00:00:00Z",
+    },
+    {
+      id: "rogue-instances",
+      points: 10,
+      prompt: t(
+        "List the ids of every instance the attacker launched (all regions).",
+        "攻撃者が起動したインスタンスの ID をすべて挙げてください (全リージョン)。",
+      ),
+      hint: t(
+        "RunInstances calls by the stolen key in each region; or instances with the attacker's key pair.",
+        "各リージョンで盗まれたキーによる RunInstances、または攻撃者のキーペアを持つインスタンスを探します。",
+      ),
+      kind: "set",
+      hashes: h("rogue-instances", answers["rogue-instances"].map(normalizeId)),
+      windowMinutes: 0,
+      example: "i-0123456789abcdef0, i-0fedcba9876543210",
+    },
+    {
+      id: "rogue-regions",
+      points: 5,
+      prompt: t("In which regions did the attacker launch instances?", "攻撃者はどのリージョンでインスタンスを起動しましたか?"),
+      hint: t(
+        "Look beyond the home region: aws ec2 describe-instances --region …",
+        "ホームリージョン以外も確認しましょう: aws ec2 describe-instances --region …",
+      ),
+      kind: "set",
+      hashes: h("rogue-regions", answers["rogue-regions"].map(normalizeId)),
+      windowMinutes: 0,
+      example: "eu-west-1",
+    },
+    {
+      id: "exfiltrated-object",
+      points: 10,
+      prompt: t("Which S3 object did the attacker download? (s3://bucket/key)", "攻撃者がダウンロードした S3 オブジェクトはどれですか? (s3://bucket/key)"),
+      hint: t("S3 data events (GetObject) of the stolen key in CloudTrail.", "CloudTrail で盗まれたキーによる S3 データイベント (GetObject) を探します。"),
+      kind: "text",
+      hashes: h("exfiltrated-object", [normalizeText(answers["exfiltrated-object"]), normalizeText(answers["exfiltrated-object"].replace(/^s3:\/\//, ""))]),
+      windowMinutes: 0,
+      example: "s3://my-bucket/path/file.gz",
+    },
+    {
+      id: "persistence",
+      points: 10,
+      prompt: t(
+        "What did the attacker create that is still in the account? List key pair names and security group ids.",
+        "攻撃者が作成し、まだアカウントに残っているものは何ですか? キーペア名とセキュリティグループ ID を挙げてください。",
+      ),
+      hint: t(
+        "CreateKeyPair and CreateSecurityGroup calls of the stolen key, in both regions.",
+        "盗まれたキーによる CreateKeyPair と CreateSecurityGroup の呼び出しを両リージョンで探します。",
+      ),
+      kind: "set",
+      hashes: h("persistence", answers.persistence.map(normalizeId)),
+      windowMinutes: 0,
+      example: "my-key, sg-0123456789abcdef0",
+    },
+    {
+      id: "miner-host",
+      points: 5,
+      prompt: t(
+        "From which IP address did the rogue instances download the miner?",
+        "不正なインスタンスはどの IP アドレスからマイナーをダウンロードしましたか?",
+      ),
+      hint: t(
+        "Decode the rogue instances' user data (describe-instance-attribute --attribute userData).",
+        "不正なインスタンスのユーザーデータをデコードします (describe-instance-attribute --attribute userData)。",
+      ),
+      kind: "text",
+      hashes: h("miner-host", [normalizeText(answers["miner-host"])]),
+      windowMinutes: 0,
+      example: "192.0.2.2",
+    },
+  ],
+  containment: [
+    {
+      id: "miners-terminated",
+      points: 15,
+      title: t("Every rogue instance terminated, in every region", "すべてのリージョンで不正なインスタンスを終了する"),
+      hint: t(
+        "Snapshot their volumes first, then aws ec2 terminate-instances in each region.",
+        "先にボリュームのスナップショットを取り、各リージョンで aws ec2 terminate-instances を実行します。",
+      ),
+      check: "instancesTerminated",
+      params: { instances: facts.miners },
+    },
+    {
+      id: "miner-volumes-snapshotted",
+      points: 10,
+      title: t("The rogue instances' volumes preserved as snapshots", "不正なインスタンスのボリュームをスナップショットで保全する"),
+      hint: t(
+        "aws ec2 create-snapshot --volume-id … (or create-snapshots --instance-specification) before terminating.",
+        "終了する前に aws ec2 create-snapshot --volume-id …(または create-snapshots)を実行します。",
+      ),
+      check: "volumesSnapshotted",
+      params: { instances: facts.miners },
+    },
+    {
+      id: "stolen-sessions-revoked",
+      points: 15,
+      title: t("The stolen role sessions revoked", "盗まれたロールセッションを無効化する"),
+      hint: t(
+        "Add an inline policy to secutter-web-role denying * when aws:TokenIssueTime is before now (what the console's 'Revoke active sessions' does), or remove AmazonEC2FullAccess from the role.",
+        "secutter-web-role に aws:TokenIssueTime が現在より前なら * を拒否するインラインポリシーを付けるか (コンソールの「アクティブなセッションの取り消し」と同じ)、AmazonEC2FullAccess を外します。",
+      ),
+      check: "roleSessionsRevoked",
+      params: { role: facts.role.name, stolenAt: Number(minute(facts.stolenSessionIssued)) + 1, overBroad: [facts.role.managedPolicy] },
+    },
+    {
+      id: "imdsv2-required",
+      points: 10,
+      title: t("IMDSv2 required on the web server", "Web サーバーで IMDSv2 を必須にする"),
+      hint: t(
+        "aws ec2 modify-instance-metadata-options --instance-id … --http-tokens required",
+        "aws ec2 modify-instance-metadata-options --instance-id … --http-tokens required",
+      ),
+      check: "imdsv2Required",
+      params: { region: facts.webServer.region, instanceId: facts.webServer.instanceId },
+    },
+    {
+      id: "attacker-key-pairs-deleted",
+      points: 5,
+      title: t("The attacker's key pairs deleted in every region", "すべてのリージョンで攻撃者のキーペアを削除する"),
+      hint: t("aws ec2 delete-key-pair --key-name … in each region.", "各リージョンで aws ec2 delete-key-pair --key-name … を実行します。"),
+      check: "keyPairsDeleted",
+      params: { keyPairs: { "ap-northeast-1": [facts.keyPairName], "us-east-1": [facts.keyPairName] } },
+    },
+    {
+      id: "attacker-security-groups-closed",
+      points: 5,
+      title: t("The attacker's world-open SSH groups deleted or closed", "攻撃者が作った SSH 全開放のセキュリティグループを削除または閉じる"),
+      hint: t(
+        "revoke-security-group-ingress, or delete-security-group once no instance uses it.",
+        "revoke-security-group-ingress するか、使うインスタンスがなくなってから delete-security-group します。",
+      ),
+      check: "securityGroupsClosed",
+      params: { groups: { "ap-northeast-1": [facts.securityGroups["ap-northeast-1"]], "us-east-1": [facts.securityGroups["us-east-1"]] } },
+    },
+  ],
+  order: [
+    {
+      id: "findings-archived-after-containment",
+      points: 5,
+      title: t("GuardDuty findings archived, and only after the threat was contained", "脅威を封じ込めた後で GuardDuty の検出結果をアーカイブする"),
+      hint: t(
+        "Archive (aws guardduty archive-findings) once the rogue instances are gone; archiving first only hides the alerts.",
+        "不正なインスタンスを止めてから aws guardduty archive-findings でアーカイブします。先にアーカイブすると警告を隠すだけです。",
+      ),
+      check: "findingsArchivedAfterContainment",
+      params: { regions: ["ap-northeast-1", "us-east-1"], instances: facts.miners },
+    },
+    {
+      id: "snapshot-before-terminate",
+      points: 10,
+      title: t("Each rogue instance's volumes snapshotted before it was terminated", "不正なインスタンスは終了する前にボリュームのスナップショットを取る"),
+      hint: t("Evidence first: a terminated instance's volumes are gone for good.", "証拠保全が先です。終了したインスタンスのボリュームは二度と戻りません。"),
+      check: "snapshotBeforeTerminate",
+      params: { instances: facts.miners },
+    },
+    {
+      id: "evidence-kept",
+      points: 10,
+      title: t("No evidence deleted, logging never stopped", "証拠を削除せず、ログ記録を止めない"),
+      hint: t(
+        "Never delete from the evidence or backup buckets, stop the trail or disable GuardDuty during a response.",
+        "対応中に証拠・バックアップのバケットから削除したり、証跡や GuardDuty を止めたりしないでください。",
+      ),
+      check: "noEvidenceDestroyed",
+      params: { buckets: ["secutter-ir-evidence", facts.exfiltrated.bucket] },
+    },
+  ],
+};
+
+writeFileSync(join(PROJECT_ROOT, "recordings/secutter/assessment.json"), `${JSON.stringify(assessment, null, 2)}\n`);
+console.log(
+  `wrote recordings/secutter/assessment.json (${assessment.questions.length} questions, ${assessment.containment.length + assessment.order.length} objectives)`,
+);
