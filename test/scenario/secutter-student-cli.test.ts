@@ -31,8 +31,24 @@ const json = async (args: string[]) => {
 
 describe.skipIf(!hasAwsCli)("a student investigates secutter with the aws CLI", () => {
   it("finds the miners in both regions and decodes their user data", async () => {
-    const home = await json(["ec2", "describe-instances", ...HOME, "--filters", "Name=key-name,Values=miner-key", "--query", "Reservations[].Instances[].[InstanceId,InstanceType,State.Name]"]);
-    const use1 = await json(["ec2", "describe-instances", ...USE1, "--filters", "Name=instance-type,Values=c5.4xlarge", "--query", "Reservations[].Instances[].InstanceId"]);
+    const home = await json([
+      "ec2",
+      "describe-instances",
+      ...HOME,
+      "--filters",
+      "Name=key-name,Values=miner-key",
+      "--query",
+      "Reservations[].Instances[].[InstanceId,InstanceType,State.Name]",
+    ]);
+    const use1 = await json([
+      "ec2",
+      "describe-instances",
+      ...USE1,
+      "--filters",
+      "Name=instance-type,Values=c5.4xlarge",
+      "--query",
+      "Reservations[].Instances[].InstanceId",
+    ]);
     expect(home.map((i: string[]) => i[0]).sort()).toEqual([...facts.miners["ap-northeast-1"]].sort());
     expect(home.every((i: string[]) => i[1] === "c5.4xlarge" && i[2] === "stopped")).toBe(true);
     expect([...use1].sort()).toEqual([...facts.miners["us-east-1"]].sort());
@@ -43,19 +59,41 @@ describe.skipIf(!hasAwsCli)("a student investigates secutter with the aws CLI", 
   });
 
   it("finds the over-privileged role behind the web server", async () => {
-    const assoc = await json(["ec2", "describe-iam-instance-profile-associations", ...HOME, "--filters", `Name=instance-id,Values=${facts.webServer.instanceId}`]);
+    const assoc = await json([
+      "ec2",
+      "describe-iam-instance-profile-associations",
+      ...HOME,
+      "--filters",
+      `Name=instance-id,Values=${facts.webServer.instanceId}`,
+    ]);
     expect(assoc.IamInstanceProfileAssociations[0].IamInstanceProfile.Arn).toContain("secutter-web-role");
     const policies = await json(["iam", "list-attached-role-policies", "--role-name", "secutter-web-role", "--query", "AttachedPolicies[].PolicyArn"]);
     expect(policies).toContain("arn:aws:iam::aws:policy/AmazonEC2FullAccess");
-    const md = await json(["ec2", "describe-instances", ...HOME, "--instance-ids", facts.webServer.instanceId, "--query", "Reservations[0].Instances[0].MetadataOptions.HttpTokens", "--output", "json"]);
+    const md = await json([
+      "ec2",
+      "describe-instances",
+      ...HOME,
+      "--instance-ids",
+      facts.webServer.instanceId,
+      "--query",
+      "Reservations[0].Instances[0].MetadataOptions.HttpTokens",
+      "--output",
+      "json",
+    ]);
     expect(md).toBe("optional");
   });
 
   it("reads the evidence: a CloudTrail file with the stolen key and the SSRF line in the nginx logs", async () => {
     const listing = await aws(server, ["s3", "ls", "s3://secutter-ir-evidence/AWSLogs/111122223333/CloudTrail/us-east-1/", "--recursive"]);
-    const keys = listing.stdout.trim().split("\n").map((l) => l.trim().split(/\s+/)[3]);
+    const keys = listing.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[3]);
     expect(keys.length).toBeGreaterThan(10);
-    for (const k of keys) expect(k).toMatch(/^AWSLogs\/111122223333\/CloudTrail\/us-east-1\/\d{4}\/\d{2}\/\d{2}\/111122223333_CloudTrail_us-east-1_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/);
+    for (const k of keys)
+      expect(k).toMatch(
+        /^AWSLogs\/111122223333\/CloudTrail\/us-east-1\/\d{4}\/\d{2}\/\d{2}\/111122223333_CloudTrail_us-east-1_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/,
+      );
     const dir = join(server.stateDir, "download");
     // The attacker's RunInstances in us-east-1 sits in the file of its five minutes.
     const runAt = new Date(Date.parse(answers["first-malicious-time"]) + 28 * 60_000);
@@ -83,24 +121,87 @@ describe.skipIf(!hasAwsCli)("a student investigates secutter with the aws CLI", 
 describe.skipIf(!hasAwsCli)("a student contains secutter with the aws CLI", () => {
   it("snapshots, isolates, hardens, terminates, deactivates and detaches, and sees each effect", async () => {
     const miner = facts.miners["ap-northeast-1"][0];
-    const vol = await json(["ec2", "describe-instances", ...HOME, "--instance-ids", miner, "--query", "Reservations[0].Instances[0].BlockDeviceMappings[0].Ebs.VolumeId", "--output", "json"]);
+    const vol = await json([
+      "ec2",
+      "describe-instances",
+      ...HOME,
+      "--instance-ids",
+      miner,
+      "--query",
+      "Reservations[0].Instances[0].BlockDeviceMappings[0].Ebs.VolumeId",
+      "--output",
+      "json",
+    ]);
     const snap = await json(["ec2", "create-snapshot", ...HOME, "--volume-id", vol, "--description", "IR evidence"]);
     expect(snap.SnapshotId).toMatch(/^snap-0[0-9a-f]{16}$/);
-    const mine = await json(["ec2", "describe-snapshots", ...HOME, "--owner-ids", "self", "--filters", `Name=volume-id,Values=${vol}`, "--query", "Snapshots[].SnapshotId"]);
+    const mine = await json([
+      "ec2",
+      "describe-snapshots",
+      ...HOME,
+      "--owner-ids",
+      "self",
+      "--filters",
+      `Name=volume-id,Values=${vol}`,
+      "--query",
+      "Snapshots[].SnapshotId",
+    ]);
     expect(mine).toContain(snap.SnapshotId);
 
     // Isolate the web server: a group with no rules at all, in its VPC.
-    const vpc = await json(["ec2", "describe-instances", ...HOME, "--instance-ids", facts.webServer.instanceId, "--query", "Reservations[0].Instances[0].VpcId", "--output", "json"]);
+    const vpc = await json([
+      "ec2",
+      "describe-instances",
+      ...HOME,
+      "--instance-ids",
+      facts.webServer.instanceId,
+      "--query",
+      "Reservations[0].Instances[0].VpcId",
+      "--output",
+      "json",
+    ]);
     const iso = await json(["ec2", "create-security-group", ...HOME, "--group-name", "ir-isolation", "--description", "no traffic", "--vpc-id", vpc]);
     await json(["ec2", "revoke-security-group-egress", ...HOME, "--group-id", iso.GroupId, "--ip-permissions", "IpProtocol=-1,IpRanges=[{CidrIp=0.0.0.0/0}]"]);
-    expect((await aws(server, ["ec2", "modify-instance-attribute", ...HOME, "--instance-id", facts.webServer.instanceId, "--groups", iso.GroupId])).status).toBe(0);
-    const groups = await json(["ec2", "describe-instances", ...HOME, "--instance-ids", facts.webServer.instanceId, "--query", "Reservations[0].Instances[0].[SecurityGroups[].GroupId, NetworkInterfaces[0].Groups[].GroupId]"]);
+    expect(
+      (await aws(server, ["ec2", "modify-instance-attribute", ...HOME, "--instance-id", facts.webServer.instanceId, "--groups", iso.GroupId])).status,
+    ).toBe(0);
+    const groups = await json([
+      "ec2",
+      "describe-instances",
+      ...HOME,
+      "--instance-ids",
+      facts.webServer.instanceId,
+      "--query",
+      "Reservations[0].Instances[0].[SecurityGroups[].GroupId, NetworkInterfaces[0].Groups[].GroupId]",
+    ]);
     expect(groups).toEqual([[iso.GroupId], [iso.GroupId]]);
-    const rules = await json(["ec2", "describe-security-groups", ...HOME, "--group-ids", iso.GroupId, "--query", "SecurityGroups[0].[IpPermissions, IpPermissionsEgress]"]);
+    const rules = await json([
+      "ec2",
+      "describe-security-groups",
+      ...HOME,
+      "--group-ids",
+      iso.GroupId,
+      "--query",
+      "SecurityGroups[0].[IpPermissions, IpPermissionsEgress]",
+    ]);
     expect(rules).toEqual([[], []]);
 
-    expect((await aws(server, ["ec2", "modify-instance-metadata-options", ...HOME, "--instance-id", facts.webServer.instanceId, "--http-tokens", "required"])).status).toBe(0);
-    expect(await json(["ec2", "describe-instances", ...HOME, "--instance-ids", facts.webServer.instanceId, "--query", "Reservations[0].Instances[0].MetadataOptions.HttpTokens", "--output", "json"])).toBe("required");
+    expect(
+      (await aws(server, ["ec2", "modify-instance-metadata-options", ...HOME, "--instance-id", facts.webServer.instanceId, "--http-tokens", "required"]))
+        .status,
+    ).toBe(0);
+    expect(
+      await json([
+        "ec2",
+        "describe-instances",
+        ...HOME,
+        "--instance-ids",
+        facts.webServer.instanceId,
+        "--query",
+        "Reservations[0].Instances[0].MetadataOptions.HttpTokens",
+        "--output",
+        "json",
+      ]),
+    ).toBe("required");
 
     const term = await json(["ec2", "terminate-instances", ...USE1, "--instance-ids", ...facts.miners["us-east-1"]]);
     expect(term.TerminatingInstances.map((t: { CurrentState: { Name: string } }) => t.CurrentState.Name)).toContain("shutting-down");
@@ -109,10 +210,23 @@ describe.skipIf(!hasAwsCli)("a student contains secutter with the aws CLI", () =
     expect((await aws(server, ["iam", "update-access-key", "--user-name", "dev-tanaka", "--access-key-id", keys[0], "--status", "Inactive"])).status).toBe(0);
     expect(await json(["iam", "list-access-keys", "--user-name", "dev-tanaka", "--query", "AccessKeyMetadata[0].Status", "--output", "json"])).toBe("Inactive");
 
-    expect((await aws(server, ["iam", "detach-role-policy", "--role-name", "secutter-web-role", "--policy-arn", "arn:aws:iam::aws:policy/AmazonEC2FullAccess"])).status).toBe(0);
-    expect(await json(["iam", "list-attached-role-policies", "--role-name", "secutter-web-role", "--query", "AttachedPolicies[].PolicyArn"])).not.toContain("arn:aws:iam::aws:policy/AmazonEC2FullAccess");
+    expect(
+      (await aws(server, ["iam", "detach-role-policy", "--role-name", "secutter-web-role", "--policy-arn", "arn:aws:iam::aws:policy/AmazonEC2FullAccess"]))
+        .status,
+    ).toBe(0);
+    expect(await json(["iam", "list-attached-role-policies", "--role-name", "secutter-web-role", "--query", "AttachedPolicies[].PolicyArn"])).not.toContain(
+      "arn:aws:iam::aws:policy/AmazonEC2FullAccess",
+    );
 
-    const states = await json(["ec2", "describe-instances", ...USE1, "--instance-ids", ...facts.miners["us-east-1"], "--query", "Reservations[].Instances[].State.Name"]);
+    const states = await json([
+      "ec2",
+      "describe-instances",
+      ...USE1,
+      "--instance-ids",
+      ...facts.miners["us-east-1"],
+      "--query",
+      "Reservations[].Instances[].State.Name",
+    ]);
     expect(states.every((s: string) => s === "shutting-down" || s === "terminated")).toBe(true);
   });
 
@@ -130,6 +244,18 @@ describe.skipIf(!hasAwsCli)("a student contains secutter with the aws CLI", () =
       expect([254, 255], args.join(" ")).toContain(r.status);
       expect(r.stderr, args.join(" ")).toContain(`An error occurred (${code})`);
     }
-    expect(await json(["ec2", "describe-instances", ...HOME, "--instance-ids", facts.miners["ap-northeast-1"][1], "--query", "Reservations[0].Instances[0].State.Name", "--output", "json"])).toBe("stopped");
+    expect(
+      await json([
+        "ec2",
+        "describe-instances",
+        ...HOME,
+        "--instance-ids",
+        facts.miners["ap-northeast-1"][1],
+        "--query",
+        "Reservations[0].Instances[0].State.Name",
+        "--output",
+        "json",
+      ]),
+    ).toBe("stopped");
   });
 });

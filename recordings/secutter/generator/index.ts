@@ -2,6 +2,7 @@
  * The secutter scenario: a small SNS on one EC2 instance, breached through an SSRF in its icon-from-URL
  * feature; the instance role's credentials were used from outside AWS to steal a DB dump and launch miners.
  */
+import { buildAthena } from "./athena.ts";
 import type { GeneratorOptions, ScenarioContent } from "../../../emulator/scenario/types.ts";
 import type { CloudTrailState } from "../../../emulator/services/cloudtrail/state.ts";
 import type { BucketRecord, S3State } from "../../../emulator/state/objects.ts";
@@ -103,7 +104,7 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
       [ACCOUNT]: {
         global: { iam: buildIam(a, story), s3 },
         regions: {
-          [HOME]: { ec2: ec2[HOME], cloudtrail, guardduty: gd[HOME] },
+          [HOME]: { ec2: ec2[HOME], cloudtrail, guardduty: gd[HOME], athena: buildAthena(at(T.logsCopied + 600_000)) },
           [USE1]: { ec2: ec2[USE1], cloudtrail: { trails: {} }, guardduty: gd[USE1] },
         },
       },
