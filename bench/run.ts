@@ -9,21 +9,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { startServer } from "../emulator/server/app.ts";
 import { freePort, ms, percentile, spawnQuiet, stop, table, timeCalls, waitFor } from "./lib.ts";
 
 const N = Number(process.env.BENCH_CALLS ?? 200);
 const creds = { accessKeyId: "AKIAIRRANGERESPOND01", secretAccessKey: "irRangeResponderSecretKey0000000000000001" };
 
+/** Against `ir-range start` as users run it (the bundled CLI), not the TypeScript sources. */
 async function irRangeDescribe(): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), "ir-range-bench-"));
-  const server = await startServer({ scenario: "basic", stateDir: dir, port: 0 });
-  const ec2 = new EC2Client({ endpoint: server.url, region: "ap-northeast-1", credentials: creds, maxAttempts: 1 });
-  await ec2.send(new DescribeInstancesCommand({})); // warm the schema load
-  const times = await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-  return times;
+  const port = await freePort();
+  const proc = spawnQuiet(process.execPath, ["bin/ir-range.js", "start", "--scenario", "basic", "--port", String(port), "--state-dir", dir, "--quiet"]);
+  try {
+    const ec2 = new EC2Client({ endpoint: `http://127.0.0.1:${port}`, region: "ap-northeast-1", credentials: creds, maxAttempts: 1 });
+    await waitFor(async () => !!(await ec2.send(new DescribeInstancesCommand({}))).Reservations, 30_000);
+    for (let i = 0; i < 50; i++) await ec2.send(new DescribeInstancesCommand({}));
+    return await timeCalls(N, () => ec2.send(new DescribeInstancesCommand({})));
+  } finally {
+    await stop(proc);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function motoDescribe(): Promise<number[] | string> {

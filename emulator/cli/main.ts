@@ -81,6 +81,16 @@ program
       port: opts.port,
       log: (l) => process.stderr.write(`${l}\n`),
     }).catch(fail);
+    // Handlers before the export lines: whoever reads them may signal us at once.
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      if (!opts.quiet) process.stderr.write(`ir-range: ${signal}, shutting down\n`);
+      server.close().then(() => process.exit(0));
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
     const m = server.emulator.runtime.scenario;
     const out: string[] = [];
     if (!opts.quiet) {
@@ -92,15 +102,6 @@ program
     out.push(...exportsFor(scenario, server.url));
     if (!opts.quiet) out.push("", "(or run `ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
     process.stdout.write(`${out.join("\n")}\n`);
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      if (!opts.quiet) process.stderr.write(`ir-range: ${signal}, shutting down\n`);
-      server.close().then(() => process.exit(0));
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
   });
 
 program

@@ -7,7 +7,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBInstance, DuckDBType } from "@duckdb/node-api";
+
+type DuckDBModule = typeof import("@duckdb/node-api");
+/** DuckDB's native module loads with the first query, not at every emulator start. */
+let TypeId: DuckDBModule["DuckDBTypeId"];
+
 import type { Runtime } from "../../state/runtime.ts";
 import { readerFor, serdeKind } from "./serde.ts";
 import { duckType, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
@@ -72,7 +77,9 @@ export class Engine {
 
   static async create(): Promise<Engine> {
     const dir = mkdtempSync(join(tmpdir(), "ir-range-athena-"));
-    const db = await DuckDBInstance.create(":memory:", {
+    const duck: DuckDBModule = await import("@duckdb/node-api");
+    TypeId = duck.DuckDBTypeId;
+    const db = await duck.DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
       memory_limit: process.env.IR_RANGE_ATHENA_MEMORY ?? "1GB",
@@ -400,12 +407,12 @@ function columnMeta(name: string, i: number, t: DuckDBType, names: { aliases: Se
 
 export function hiveType(t: DuckDBType): string {
   switch (t.typeId) {
-    case DuckDBTypeId.LIST:
-    case DuckDBTypeId.ARRAY:
+    case TypeId.LIST:
+    case TypeId.ARRAY:
       return `array<${hiveType(t.valueType)}>`;
-    case DuckDBTypeId.MAP:
+    case TypeId.MAP:
       return `map<${hiveType(t.keyType)},${hiveType(t.valueType)}>`;
-    case DuckDBTypeId.STRUCT:
+    case TypeId.STRUCT:
       return `struct<${t.entryNames.map((n, i) => `${n.toLowerCase() || `field${i}`}:${hiveType(t.entryTypes[i])}`).join(",")}>`;
     default: {
       const [a] = athenaType(t);
@@ -418,7 +425,7 @@ export function hiveType(t: DuckDBType): string {
           unknown: "string",
           "interval day to second": "string",
           varbinary: "binary",
-        }[a] ?? (a === "decimal" && t.typeId === DuckDBTypeId.DECIMAL ? `decimal(${t.width},${t.scale})` : a)
+        }[a] ?? (a === "decimal" && t.typeId === TypeId.DECIMAL ? `decimal(${t.width},${t.scale})` : a)
       );
     }
   }
@@ -427,50 +434,50 @@ export function hiveType(t: DuckDBType): string {
 export function athenaType(t: DuckDBType): [string, number, number] {
   if (t.alias?.toUpperCase() === "JSON") return ["json", 0, 0];
   switch (t.typeId) {
-    case DuckDBTypeId.VARCHAR:
+    case TypeId.VARCHAR:
       return ["varchar", 2147483647, 0];
-    case DuckDBTypeId.BIGINT:
-    case DuckDBTypeId.HUGEINT:
-    case DuckDBTypeId.UBIGINT:
-    case DuckDBTypeId.UINTEGER:
+    case TypeId.BIGINT:
+    case TypeId.HUGEINT:
+    case TypeId.UBIGINT:
+    case TypeId.UINTEGER:
       return ["bigint", 19, 0];
-    case DuckDBTypeId.INTEGER:
-    case DuckDBTypeId.USMALLINT:
+    case TypeId.INTEGER:
+    case TypeId.USMALLINT:
       return ["integer", 10, 0];
-    case DuckDBTypeId.SMALLINT:
-    case DuckDBTypeId.UTINYINT:
+    case TypeId.SMALLINT:
+    case TypeId.UTINYINT:
       return ["smallint", 5, 0];
-    case DuckDBTypeId.TINYINT:
+    case TypeId.TINYINT:
       return ["tinyint", 3, 0];
-    case DuckDBTypeId.DOUBLE:
+    case TypeId.DOUBLE:
       return ["double", 17, 0];
-    case DuckDBTypeId.FLOAT:
+    case TypeId.FLOAT:
       return ["float", 17, 0];
-    case DuckDBTypeId.BOOLEAN:
+    case TypeId.BOOLEAN:
       return ["boolean", 0, 0];
-    case DuckDBTypeId.DATE:
+    case TypeId.DATE:
       return ["date", 0, 0];
-    case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_NS:
+    case TypeId.TIMESTAMP:
+    case TypeId.TIMESTAMP_MS:
+    case TypeId.TIMESTAMP_S:
+    case TypeId.TIMESTAMP_NS:
       return ["timestamp", 3, 0];
-    case DuckDBTypeId.TIMESTAMP_TZ:
+    case TypeId.TIMESTAMP_TZ:
       return ["timestamp with time zone", 3, 0];
-    case DuckDBTypeId.DECIMAL:
+    case TypeId.DECIMAL:
       return ["decimal", t.width, t.scale];
-    case DuckDBTypeId.LIST:
-    case DuckDBTypeId.ARRAY:
+    case TypeId.LIST:
+    case TypeId.ARRAY:
       return ["array", 0, 0];
-    case DuckDBTypeId.MAP:
+    case TypeId.MAP:
       return ["map", 0, 0];
-    case DuckDBTypeId.STRUCT:
+    case TypeId.STRUCT:
       return ["row", 0, 0];
-    case DuckDBTypeId.INTERVAL:
+    case TypeId.INTERVAL:
       return ["interval day to second", 0, 0];
-    case DuckDBTypeId.BLOB:
+    case TypeId.BLOB:
       return ["varbinary", 0, 0];
-    case DuckDBTypeId.SQLNULL:
+    case TypeId.SQLNULL:
       return ["unknown", 0, 0];
     default:
       return ["varchar", 2147483647, 0];
@@ -498,27 +505,27 @@ export function formatValue(t: DuckDBType, v: unknown, nested = false): string |
   if (v === null || v === undefined) return nested ? "null" : null;
   if (t.alias?.toUpperCase() === "JSON") return String(v);
   switch (t.typeId) {
-    case DuckDBTypeId.DOUBLE:
-    case DuckDBTypeId.FLOAT:
+    case TypeId.DOUBLE:
+    case TypeId.FLOAT:
       return typeof v === "number" ? javaDouble(v) : String(v);
-    case DuckDBTypeId.TIMESTAMP:
-    case DuckDBTypeId.TIMESTAMP_MS:
-    case DuckDBTypeId.TIMESTAMP_S:
-    case DuckDBTypeId.TIMESTAMP_NS:
+    case TypeId.TIMESTAMP:
+    case TypeId.TIMESTAMP_MS:
+    case TypeId.TIMESTAMP_S:
+    case TypeId.TIMESTAMP_NS:
       return fmtTimestamp(String(v), false);
-    case DuckDBTypeId.TIMESTAMP_TZ:
+    case TypeId.TIMESTAMP_TZ:
       return fmtTimestamp(String(v), true);
-    case DuckDBTypeId.LIST:
-    case DuckDBTypeId.ARRAY:
+    case TypeId.LIST:
+    case TypeId.ARRAY:
       return `[${(v as unknown[]).map((x) => formatValue(t.valueType, x, true)).join(", ")}]`;
-    case DuckDBTypeId.STRUCT: {
+    case TypeId.STRUCT: {
       const o = v as Record<string, unknown>;
       // Anonymous ROW(…) fields print as field0, field1, … in Athena.
       return `{${t.entryNames.map((n, i) => `${n || `field${i}`}=${formatValue(t.entryTypes[i], o[n], true)}`).join(", ")}}`;
     }
-    case DuckDBTypeId.MAP:
+    case TypeId.MAP:
       return `{${(v as { key: unknown; value: unknown }[]).map((e) => `${formatValue(t.keyType, e.key, true)}=${formatValue(t.valueType, e.value, true)}`).join(", ")}}`;
-    case DuckDBTypeId.INTERVAL: {
+    case TypeId.INTERVAL: {
       const iv = v as { months: number; days: number; micros: string };
       const ms = Number(iv.micros) / 1000;
       const hh = Math.floor(ms / 3_600_000);

@@ -2,10 +2,11 @@
  * The secutter scenario: a small SNS on one EC2 instance, breached through an SSRF in its icon-from-URL
  * feature; the instance role's credentials were used from outside AWS to steal a DB dump and launch miners.
  */
-import { buildAthena } from "./athena.ts";
+
 import type { GeneratorOptions, ScenarioContent } from "../../../emulator/scenario/types.ts";
 import type { CloudTrailState } from "../../../emulator/services/cloudtrail/state.ts";
 import type { BucketRecord, S3State } from "../../../emulator/state/objects.ts";
+import { buildAthena } from "./athena.ts";
 import { buildEc2 } from "./ec2.ts";
 import { buildGuardDuty } from "./guardduty.ts";
 import { buildIam } from "./iam.ts";
