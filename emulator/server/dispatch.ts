@@ -7,7 +7,7 @@ import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
 import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
-import { loggedReadOnly, mutates, type ServiceDefinition } from "../core/service.ts";
+import { loggedReadOnly, mutates, type SchemaModule, type ServiceDefinition } from "../core/service.ts";
 import type { Principal, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
@@ -49,6 +49,9 @@ function inputErrorToAws(e: InputError, vocab: ErrorVocabulary, svc: ServiceDefi
 }
 
 export class Dispatcher {
+  /** Each client module is imported once; a dynamic import per request costs more than the request. */
+  private readonly schemaModules = new Map<string, Promise<SchemaModule>>();
+
   constructor(
     private readonly runtime: Runtime,
     private readonly router: ServiceRouter,
@@ -72,6 +75,15 @@ export class Dispatcher {
       this.log(`internal error in ${svc.id}: ${(e as Error).stack ?? e}`);
       return codec.error(new AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500), svc, requestId);
     }
+  }
+
+  private schemasOf(svc: ServiceDefinition): Promise<SchemaModule> {
+    let mod = this.schemaModules.get(svc.id);
+    if (!mod) {
+      mod = svc.schemas();
+      this.schemaModules.set(svc.id, mod);
+    }
+    return mod;
   }
 
   private async authenticate(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined): Promise<Principal> {
@@ -116,7 +128,7 @@ export class Dispatcher {
     requestId: string,
   ): Promise<WireResponse> {
     const principal = await this.authenticate(req, svc, codec, auth);
-    const mod = await svc.schemas();
+    const mod = await this.schemasOf(svc);
     const route = codec.route(req, svc, mod);
     const op = route ? operationsOf(mod).get(route.operation) : undefined;
     const handler = route ? svc.handlers[route.operation] : undefined;
