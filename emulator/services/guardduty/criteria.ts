@@ -113,14 +113,132 @@ export function validateCriteria(criteria: FindingCriteria | undefined): void {
   }
 }
 
-/** Compiles criteria once per request: paths split once, then one pass over the findings. */
-export function compileCriteria(criteria: FindingCriteria | undefined): (finding: unknown) => boolean {
-  const tests = Object.entries(criteria?.Criterion ?? {}).map(([field, c]) => {
-    const segments = field.split(".");
-    return (finding: unknown) => conditionHolds(valuesAtSegments(finding, segments), c);
-  });
+/** A path segment with the spellings member() tries, computed once. */
+interface Segment {
+  exact: string;
+  pascal: string;
+  lower: string;
+}
+
+function segmentOf(segment: string): Segment {
+  return { exact: segment, pascal: segment.charAt(0).toUpperCase() + segment.slice(1), lower: segment.toLowerCase() };
+}
+
+/** member() with the segment's spellings precomputed: no allocation unless the case-insensitive scan is needed. */
+function memberOf(obj: Obj, seg: Segment): unknown {
+  if (Object.hasOwn(obj, seg.exact)) return obj[seg.exact];
+  if (Object.hasOwn(obj, seg.pascal)) return obj[seg.pascal];
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === seg.lower) return obj[k];
+  return undefined;
+}
+
+/** Marks a compiled path's result as a list of values (any other result is one value, or undefined for none). */
+class Many {
+  constructor(readonly values: unknown[]) {}
+}
+
+/**
+ * valuesAtSegments() without the list for the common case: undefined when there is no value, the value itself
+ * when there is exactly one along a chain of objects, else a Many holding what valuesAtSegments() returns.
+ */
+function compilePath(segments: string[]): (finding: unknown) => unknown {
+  const segs = segments.map(segmentOf);
+  const n = segs.length;
   return (finding) => {
-    for (const t of tests) if (!t(finding)) return false;
+    let v: unknown = finding;
+    let i = 0;
+    for (; i < n; i++) {
+      if (!v || typeof v !== "object" || Array.isArray(v)) break;
+      v = memberOf(v as Obj, segs[i]);
+    }
+    if (v === undefined || v === null) return undefined;
+    if (i === n) return Array.isArray(v) ? new Many(v.filter((x) => x !== undefined && x !== null)) : v;
+    return new Many(valuesAtSegments(finding, segments));
+  };
+}
+
+/** A wanted Eq/Neq string with what equal() derives from it, derived once. */
+interface Wanted {
+  raw: string;
+  lower: string;
+  num: number | undefined;
+}
+
+function equalWanted(value: unknown, valueNum: number | undefined, w: Wanted): boolean {
+  if (typeof value === "boolean") return String(value) === w.lower;
+  if (valueNum !== undefined && w.num !== undefined && (typeof value === "number" || ISO.test(String(value)))) return valueNum === w.num;
+  return String(value) === w.raw;
+}
+
+/** conditionHolds() for exactly one value, with the condition's constants prepared once. */
+function compileCondition(c: Condition): (value: unknown) => boolean {
+  const wanted = (list: string[] | undefined) => list?.map((raw): Wanted => ({ raw, lower: raw.toLowerCase(), num: numeric(raw) }));
+  const eq = wanted(c.Eq ?? c.Equals);
+  const neq = wanted(c.Neq ?? c.NotEquals);
+  const gt = c.Gt ?? c.GreaterThan;
+  const gte = c.Gte ?? c.GreaterThanOrEqual;
+  const lt = c.Lt ?? c.LessThan;
+  const lte = c.Lte ?? c.LessThanOrEqual;
+  const bounded = gt !== undefined || gte !== undefined || lt !== undefined || lte !== undefined;
+  const matches = c.Matches?.map(globToRegExp);
+  const notMatches = c.NotMatches?.map(globToRegExp);
+  return (value) => {
+    const n = numeric(value);
+    if (eq) {
+      let any = false;
+      for (const w of eq) {
+        if (equalWanted(value, n, w)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) return false;
+    }
+    if (neq) for (const w of neq) if (equalWanted(value, n, w)) return false;
+    if (bounded) {
+      if (n === undefined) return false;
+      if (gt !== undefined && !(n > gt)) return false;
+      if (gte !== undefined && !(n >= gte)) return false;
+      if (lt !== undefined && !(n < lt)) return false;
+      if (lte !== undefined && !(n <= lte)) return false;
+    }
+    if (matches && !matches.some((re) => re.test(String(value)))) return false;
+    if (notMatches?.some((re) => re.test(String(value)))) return false;
+    return true;
+  };
+}
+
+const LIST_KEYS = ["Eq", "Equals", "Neq", "NotEquals", "Matches", "NotMatches"] as const;
+
+/** Whether compileCondition() can take the condition: an object whose lists, when present, are lists of strings. */
+function compilable(c: Condition | undefined): c is Condition {
+  if (!c || typeof c !== "object") return false;
+  for (const k of LIST_KEYS) {
+    const l: unknown = c[k];
+    if (l !== undefined && l !== null && !(Array.isArray(l) && l.every((x) => typeof x === "string"))) return false;
+  }
+  return true;
+}
+
+/** Compiles criteria once per request: paths resolved and constants derived once, then one pass over the findings. */
+export function compileCriteria(criteria: FindingCriteria | undefined): (finding: unknown) => boolean {
+  const tests = Object.entries(criteria?.Criterion ?? {}).map(([field, c]): ((finding: unknown) => boolean) => {
+    const segments = field.split(".");
+    // A missing condition (only possible without validateCriteria) keeps conditionHolds()' own behaviour.
+    if (!compilable(c)) return (finding: unknown) => conditionHolds(valuesAtSegments(finding, segments), c);
+    const path = compilePath(segments);
+    const one = compileCondition(c);
+    const whenNone = conditionHolds([], c);
+    return (finding: unknown) => {
+      const v = path(finding);
+      if (v === undefined) return whenNone;
+      if (v instanceof Many) return conditionHolds(v.values, c);
+      return one(v);
+    };
+  });
+  const n = tests.length;
+  return (finding) => {
+    for (let i = 0; i < n; i++) if (!tests[i](finding)) return false;
     return true;
   };
 }

@@ -14,6 +14,7 @@ import type {
   UpdateFindingsFeedbackCommandInput,
   UpdateFindingsFeedbackCommandOutput,
 } from "@aws-sdk/client-guardduty";
+import { isReadOnlyOperation } from "../../core/service.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { decodeToken, encodeToken, type Stored } from "../stored.ts";
 import { compileCriteria, sortFindings, validateCriteria } from "./criteria.ts";
@@ -22,9 +23,55 @@ import { guardDutyState } from "./state.ts";
 
 type StoredFinding = Stored<Finding>;
 
-/** The detector's findings in stored order. */
+function scanFindings(all: Record<string, StoredFinding>, detectorId: string): StoredFinding[] {
+  const out: StoredFinding[] = [];
+  for (const f of Object.values(all)) if (f.Service?.DetectorId === detectorId) out.push(f);
+  return out;
+}
+
+/**
+ * Per findings object (a reset or rollback replaces it), the detectors' finding lists, valid until the journal
+ * shows a GuardDuty call that may write. Only GuardDuty handlers write findings, and every call is journaled
+ * before its response leaves; a writing handler itself (samples, suppression) never reads through the cache.
+ */
+interface FindingsCache {
+  journal: readonly Record<string, unknown>[];
+  seen: number;
+  byDetector: Map<string, StoredFinding[]>;
+}
+
+const findingsCaches = new WeakMap<object, FindingsCache>();
+
+function stillValid(cache: FindingsCache, journal: readonly Record<string, unknown>[]): boolean {
+  if (cache.journal !== journal || journal.length < cache.seen) return false;
+  for (; cache.seen < journal.length; cache.seen++) {
+    const r = journal[cache.seen];
+    if (r.eventSource === GUARDDUTY_SOURCE && !isReadOnlyOperation(String(r.eventName))) return false;
+  }
+  return true;
+}
+
+const GUARDDUTY_SOURCE = "guardduty.amazonaws.com";
+
+/** The detector's findings in stored order. The list may be shared between calls: callers must not change it. */
 export function findingsOf(ctx: RequestContext, detectorId: string): StoredFinding[] {
-  return Object.values(guardDutyState(ctx).findings).filter((f) => f.Service?.DetectorId === detectorId);
+  const all = guardDutyState(ctx).findings;
+  if (ctx.service !== "guardduty" || !isReadOnlyOperation(ctx.operation)) {
+    findingsCaches.delete(all);
+    return scanFindings(all, detectorId);
+  }
+  const journal = ctx.runtime.journal.records;
+  let cache = findingsCaches.get(all);
+  if (!cache || !stillValid(cache, journal)) {
+    cache = { journal, seen: journal.length, byDetector: new Map() };
+    findingsCaches.set(all, cache);
+  }
+  let list = cache.byDetector.get(detectorId);
+  if (!list) {
+    list = scanFindings(all, detectorId);
+    cache.byDetector.set(detectorId, list);
+  }
+  return list;
 }
 
 function pageToken(token: string | undefined, salt: string): number {
