@@ -9,6 +9,7 @@ import { snapshotOf } from "../grading/snapshot.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import { ServiceRouter } from "../router/service-router.ts";
 import { loadScenario } from "../scenario/loader.ts";
+import { setAthenaLog } from "../services/athena/engine.ts";
 import { attachTrailDelivery, flushTrailDelivery } from "../services/cloudtrail/delivery.ts";
 import { allServices } from "../services/index.ts";
 import { Runtime } from "../state/runtime.ts";
@@ -43,6 +44,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
     credentialResolvers: services.flatMap((s) => (s.resolveCredential ? [s.resolveCredential] : [])),
   });
   attachTrailDelivery(runtime);
+  if (opts.log) setAthenaLog(runtime, opts.log);
   const router = new ServiceRouter(services);
   const dispatcher = new Dispatcher(runtime, router, opts.log);
   return {

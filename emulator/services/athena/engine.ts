@@ -4,7 +4,7 @@
  * loading, no file access outside a private directory we write our own NDJSON into, configuration frozen.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBType } from "@duckdb/node-api";
@@ -14,7 +14,7 @@ type DuckDBModule = typeof import("@duckdb/node-api");
 let TypeId: DuckDBModule["DuckDBTypeId"];
 
 import type { Runtime } from "../../state/runtime.ts";
-import { readerFor, serdeKind } from "./serde.ts";
+import { plainKey, readerFor, serdeKind } from "./serde.ts";
 import { duckType, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { quoteIdent, quoteString } from "./sql/tokens.ts";
 import { AthenaQueryError, type TableRef, translate } from "./sql/translate.ts";
@@ -203,37 +203,70 @@ export class Engine {
   ): Promise<void> {
     const reader = readerFor(t);
     const partTypes = t.partitionKeys.map((k) => ({ name: k.name, type: parseHiveType(k.type) }));
-    const chunks: string[] = [];
-    for (const o of objects) {
-      const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
-      if (!body) continue;
-      const uri = `s3://${o.bucket}/${o.key}`;
-      for (const row of reader.rows(body, uri)) {
-        for (const p of partTypes) row[p.name] = o.parts[p.name] ?? null;
-        row.$path = uri;
-        chunks.push(JSON.stringify(row));
+    const log = loadLogs.get(scope.runtime);
+    // Partition values and $path follow the columns in each row unless a name collides (then a key keeps its place).
+    const names = new Set(t.columns.map((c) => c.name));
+    const fastTail =
+      partTypes.every((p) => !names.has(p.name) && p.name !== "$path" && plainKey(p.name)) && new Set(partTypes.map((p) => p.name)).size === partTypes.length;
+    const started = Date.now();
+    let lastLog = started;
+    let rows = 0;
+    // Rows are appended to the load file object by object: one big string would exceed V8's string limit.
+    // A fresh name per load: DuckDB caches file contents by path and modification time.
+    const file = join(this.dir, `${randomUUID()}.ndjson`);
+    const fd = openSync(file, "w");
+    try {
+      try {
+        for (let i = 0; i < objects.length; i++) {
+          const o = objects[i];
+          const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+          if (!body) continue;
+          const uri = `s3://${o.bucket}/${o.key}`;
+          let lines: string[] = [];
+          if (reader.ndjson && fastTail) {
+            // The members JSON.stringify(row) writes after the columns: partition values, then $path.
+            const tail = [...partTypes.map((p) => `${JSON.stringify(p.name)}:${JSON.stringify(o.parts[p.name] ?? null)}`), `"$path":${JSON.stringify(uri)}`];
+            lines = reader.ndjson(body, tail.join(","));
+          } else {
+            for (const row of reader.rows(body, uri)) {
+              for (const p of partTypes) row[p.name] = o.parts[p.name] ?? null;
+              row.$path = uri;
+              lines.push(JSON.stringify(row));
+            }
+          }
+          if (lines.length) writeSync(fd, `${lines.join("\n")}\n`);
+          rows += lines.length;
+          if (log && Date.now() - lastLog >= 5000) {
+            lastLog = Date.now();
+            log(
+              `athena: loading ${ref.db}.${ref.name}: ${i + 1}/${objects.length} objects, ${rows.toLocaleString("en")} rows, ${((lastLog - started) / 1000).toFixed(1)} s`,
+            );
+          }
+          // Parsing is synchronous: yield between objects so other API calls are answered meanwhile.
+          await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        closeSync(fd);
       }
-      // Parsing is synchronous: yield between objects so other API calls are answered meanwhile.
-      await new Promise((r) => setImmediate(r));
-    }
-    await this.serial(async () => {
-      await this.ensureSchema(this.schemaName(scope, ref.db));
-      if (chunks.length) {
-        // A fresh name per load: DuckDB caches file contents by path and modification time.
-        const file = join(this.dir, `${randomUUID()}.ndjson`);
-        writeFileSync(file, `${chunks.join("\n")}\n`);
-        try {
+      await this.serial(async () => {
+        await this.ensureSchema(this.schemaName(scope, ref.db));
+        if (rows) {
           const colSpec = cols.map((c) => `${quoteString(c.name)}: ${quoteString(c.duck)}`).join(", ");
           await this.setup.run(
             `CREATE OR REPLACE TABLE ${data} AS SELECT * FROM read_json(${quoteString(file)}, format='newline_delimited', columns={${colSpec}}, maximum_object_size=16777216)`,
           );
-        } finally {
-          rmSync(file, { force: true });
+        } else {
+          await this.setup.run(`CREATE OR REPLACE TABLE ${data} (${cols.map((c) => `${quoteIdent(c.name)} ${c.duck}`).join(", ")})`);
         }
-      } else {
-        await this.setup.run(`CREATE OR REPLACE TABLE ${data} (${cols.map((c) => `${quoteIdent(c.name)} ${c.duck}`).join(", ")})`);
-      }
-    });
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    if (log && Date.now() - started >= 2000) {
+      log(
+        `athena: loaded ${ref.db}.${ref.name}: ${objects.length} objects, ${rows.toLocaleString("en")} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
   }
 
   /** Parquet objects are copied into the private directory and read by DuckDB; columns match by name, missing ones are NULL. */
@@ -379,6 +412,14 @@ export class Engine {
 }
 
 export class Cancelled extends Error {}
+
+/** Optional progress lines for long table loads (the server console), per runtime. */
+const loadLogs = new WeakMap<Runtime, (line: string) => void>();
+
+export function setAthenaLog(runtime: Runtime, log: ((line: string) => void) | undefined): void {
+  if (log) loadLogs.set(runtime, log);
+  else loadLogs.delete(runtime);
+}
 
 const engines = new WeakMap<Runtime, Promise<Engine>>();
 

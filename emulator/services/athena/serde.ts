@@ -1,12 +1,17 @@
 /** Hive serdes over S3 object bodies: CloudTrail, JSON, RegexSerDe, delimited text and OpenCSV → row objects. */
 import { gunzipSync } from "node:zlib";
-import { coerce, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
+import { coerce, duckType, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { AthenaQueryError } from "./sql/translate.ts";
 import type { TableDef } from "./state.ts";
 
 export interface Reader {
   /** Rows of one object, keyed by lowercase column name. */
   rows(body: Buffer, uri: string): Record<string, unknown>[];
+  /**
+   * The same rows as JSON.stringify would write them, with `tail` (preformatted `"key":value` members that
+   * are not columns) appended, without building row objects. Absent where a reader has no such path.
+   */
+  ndjson?(body: Buffer, tail: string): string[];
 }
 
 export function decompress(body: Buffer): Buffer {
@@ -37,7 +42,9 @@ export function readerFor(t: TableDef): Reader {
   const cols = t.columns.map((c) => ({ name: c.name, type: parseHiveType(c.type) }));
   const props = t.serdeProperties;
   const kind = serdeKind(t);
+  const fast = compileRow(cols);
   const fromObject = (rec: Record<string, unknown>, mapping: Record<string, string> = {}): Record<string, unknown> => {
+    if (fast && !hasKeys(mapping)) return fast(rec);
     const lower = new Map<string, unknown>();
     for (const [k, v] of Object.entries(rec)) if (!lower.has(k.toLowerCase())) lower.set(k.toLowerCase(), v);
     const row: Record<string, unknown> = {};
@@ -48,19 +55,24 @@ export function readerFor(t: TableDef): Reader {
     return row;
   };
   if (kind === "cloudtrail") {
+    const records = (body: Buffer): Record<string, unknown>[] => {
+      const text = decompress(body).toString("utf8").trim();
+      if (!text) return [];
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new AthenaQueryError("HIVE_CURSOR_ERROR", "Row is not a valid JSON Object - JSONException: A JSONObject text must begin with '{'");
+      }
+      const all = Array.isArray(doc) ? doc : ((doc as { Records?: unknown[] }).Records ?? []);
+      return all.filter((r) => r && typeof r === "object");
+    };
+    const json = compileRowJson(cols);
     return {
       rows(body) {
-        const text = decompress(body).toString("utf8").trim();
-        if (!text) return [];
-        let doc: unknown;
-        try {
-          doc = JSON.parse(text);
-        } catch {
-          throw new AthenaQueryError("HIVE_CURSOR_ERROR", "Row is not a valid JSON Object - JSONException: A JSONObject text must begin with '{'");
-        }
-        const records = Array.isArray(doc) ? doc : ((doc as { Records?: unknown[] }).Records ?? []);
-        return records.filter((r) => r && typeof r === "object").map((r) => fromObject(r as Record<string, unknown>));
+        return records(body).map((r) => fromObject(r));
       },
+      ndjson: json ? (body, tail) => records(body).map((r) => json(r, tail)) : undefined,
     };
   }
   if (kind === "json") {
@@ -155,6 +167,172 @@ export function readerFor(t: TableDef): Reader {
         .slice(skip)
         .map((line) => textRow(line.split(delim === "\t" || delim === "t" ? "\t" : delim)));
     },
+  };
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+const lowered = new Map<string, string>();
+/** k.toLowerCase(), cached: JSON keys repeat on every record. */
+function lower(k: string): string {
+  let l = lowered.get(k);
+  if (l === undefined) {
+    l = k.toLowerCase();
+    if (lowered.size < 100_000) lowered.set(k, l);
+  }
+  return l;
+}
+
+type Coercer = (v: unknown) => unknown;
+
+/**
+ * coerce(t, ·) compiled once per table: the same values, without re-walking the type or lowercasing every key
+ * of every nested object per field. Struct fields match as in coerce (an exact key first, else the first key
+ * equal ignoring case); a struct with two fields of the same name falls back to coerce.
+ */
+function compile(t: HiveType): Coercer {
+  switch (t.kind) {
+    case "array": {
+      const elem = compile(t.elem);
+      return (v) => (v === undefined || v === null ? null : Array.isArray(v) ? v.map((x) => elem(x)) : null);
+    }
+    case "map":
+      return (v) => coerce(t, v);
+    case "struct": {
+      const fields = t.fields.map((f) => ({ name: f.name, c: compile(f.type) }));
+      const idx = new Map(fields.map((f, i) => [f.name, i]));
+      if (idx.size !== fields.length) return (v) => coerce(t, v);
+      return (v) => {
+        if (v === undefined || v === null || typeof v !== "object" || Array.isArray(v)) return null;
+        const o = v as Record<string, unknown>;
+        const vals: unknown[] = new Array(fields.length);
+        const found: number[] = new Array(fields.length).fill(0);
+        for (const k of Object.keys(o)) {
+          const i = idx.get(lower(k));
+          if (i === undefined || found[i] === 2) continue;
+          if (k === fields[i].name) {
+            vals[i] = o[k];
+            found[i] = 2;
+          } else if (found[i] === 0) {
+            vals[i] = o[k];
+            found[i] = 1;
+          }
+        }
+        const out: Record<string, unknown> = {};
+        for (let i = 0; i < fields.length; i++) out[fields[i].name] = fields[i].c(vals[i]);
+        return out;
+      };
+    }
+    default:
+      if (t.name !== "decimal" && duckType(t) === "VARCHAR") return (v) => (typeof v === "string" ? v : coerce(t, v));
+      return (v) => coerce(t, v);
+  }
+}
+
+/** fromObject without a mapping, compiled: a column takes the first key equal to its name ignoring case. */
+function compileRow(cols: { name: string; type: HiveType }[]): ((rec: Record<string, unknown>) => Record<string, unknown>) | undefined {
+  const idx = new Map(cols.map((c, i) => [c.name, i]));
+  if (idx.size !== cols.length) return undefined;
+  const cs = cols.map((c) => compile(c.type));
+  return (rec) => {
+    const vals: unknown[] = new Array(cols.length);
+    const found: boolean[] = new Array(cols.length).fill(false);
+    for (const k of Object.keys(rec)) {
+      const i = idx.get(lower(k));
+      if (i === undefined || found[i]) continue;
+      vals[i] = rec[k];
+      found[i] = true;
+    }
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < cols.length; i++) row[cols[i].name] = cs[i](vals[i]);
+    return row;
+  };
+}
+
+type JsonWriter = (v: unknown) => string;
+
+/** A key JSON.stringify writes in insertion order: not an array index (those come first) nor __proto__. */
+export function plainKey(k: string): boolean {
+  return k !== "__proto__" && !/^(0|[1-9]\d*)$/.test(k);
+}
+
+/** JSON.stringify(coerce(t, v)), compiled; undefined where a field name needs JSON.stringify's own handling. */
+function compileJson(t: HiveType): JsonWriter | undefined {
+  switch (t.kind) {
+    case "array": {
+      const elem = compileJson(t.elem);
+      if (!elem) return undefined;
+      return (v) => {
+        if (v === undefined || v === null || !Array.isArray(v)) return "null";
+        let s = "[";
+        for (let i = 0; i < v.length; i++) s += i ? `,${elem(v[i])}` : elem(v[i]);
+        return `${s}]`;
+      };
+    }
+    case "map":
+      return (v) => JSON.stringify(coerce(t, v));
+    case "struct": {
+      const fields: { name: string; key: string; w: JsonWriter }[] = [];
+      for (const f of t.fields) {
+        const w = compileJson(f.type);
+        if (!w || !plainKey(f.name)) return undefined;
+        fields.push({ name: f.name, key: `${JSON.stringify(f.name)}:`, w });
+      }
+      const idx = new Map(fields.map((f, i) => [f.name, i]));
+      if (idx.size !== fields.length) return undefined;
+      return (v) => {
+        if (v === undefined || v === null || typeof v !== "object" || Array.isArray(v)) return "null";
+        const o = v as Record<string, unknown>;
+        const vals: unknown[] = new Array(fields.length);
+        const found: number[] = new Array(fields.length).fill(0);
+        for (const k of Object.keys(o)) {
+          const i = idx.get(lower(k));
+          if (i === undefined || found[i] === 2) continue;
+          if (k === fields[i].name) {
+            vals[i] = o[k];
+            found[i] = 2;
+          } else if (found[i] === 0) {
+            vals[i] = o[k];
+            found[i] = 1;
+          }
+        }
+        let s = "{";
+        for (let i = 0; i < fields.length; i++) s += `${i ? "," : ""}${fields[i].key}${fields[i].w(vals[i])}`;
+        return `${s}}`;
+      };
+    }
+    default:
+      if (t.name !== "decimal" && duckType(t) === "VARCHAR") return (v) => JSON.stringify(typeof v === "string" ? v : coerce(t, v));
+      return (v) => JSON.stringify(coerce(t, v));
+  }
+}
+
+/** JSON.stringify(fromObject(rec)) plus `tail`, compiled; undefined when a column name rules the fast path out. */
+function compileRowJson(cols: { name: string; type: HiveType }[]): ((rec: Record<string, unknown>, tail: string) => string) | undefined {
+  const idx = new Map(cols.map((c, i) => [c.name, i]));
+  if (idx.size !== cols.length || idx.has("$path") || !cols.every((c) => plainKey(c.name))) return undefined;
+  const ws: JsonWriter[] = [];
+  for (const c of cols) {
+    const w = compileJson(c.type);
+    if (!w) return undefined;
+    ws.push(w);
+  }
+  const keys = cols.map((c) => `${JSON.stringify(c.name)}:`);
+  return (rec, tail) => {
+    const vals: unknown[] = new Array(cols.length);
+    const found: boolean[] = new Array(cols.length).fill(false);
+    for (const k of Object.keys(rec)) {
+      const i = idx.get(lower(k));
+      if (i === undefined || found[i]) continue;
+      vals[i] = rec[k];
+      found[i] = true;
+    }
+    let s = "{";
+    for (let i = 0; i < cols.length; i++) s += `${i ? "," : ""}${keys[i]}${ws[i](vals[i])}`;
+    return `${s}${cols.length && tail ? "," : ""}${tail}}`;
   };
 }
 
