@@ -73,7 +73,7 @@ export async function startInProcess(opts: { scenario?: string; stateDir?: strin
   const emulator = await createEmulator({ scenario, stateDir, clock: opts.clock, recordingsDir: opts.recordingsDir });
   const server = setupServer(
     http.all(/^https?:\/\/([a-z0-9-]+\.)*amazonaws\.com(:\d+)?\//, async ({ request }) => {
-      const wire = await emulator.handle(await toWire(request), { sourceIp: "127.0.0.1", tls: true });
+      const wire = await emulator.handle(await toWire(request), { sourceIp: "127.0.0.1" });
       const body = request.method === "HEAD" ? null : typeof wire.body === "string" ? wire.body : Buffer.from(wire.body as Uint8Array);
       return new HttpResponse(body, { status: wire.status, headers: wire.headers });
     }),

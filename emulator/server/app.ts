@@ -51,7 +51,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
     runtime,
     dispatcher,
     router,
-    handle: (req, conn = { sourceIp: "127.0.0.1", tls: false }) => dispatcher.handle(req, conn),
+    handle: (req, conn = { sourceIp: "127.0.0.1" }) => dispatcher.handle(req, conn),
     close: async () => {
       // Records still waiting for a trail's next delivery are written before the state directory is released.
       await flushTrailDelivery(runtime);
@@ -120,7 +120,7 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
       return;
     }
     const remote = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-    const wire = await emulator.handle(toWire(req, body), { sourceIp: remote, tls: false });
+    const wire = await emulator.handle(toWire(req, body), { sourceIp: remote });
     send(res, wire, req.method === "HEAD");
   });
   return app;

@@ -21,10 +21,11 @@ import type { Runtime } from "../state/runtime.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
-  tls: boolean;
 }
 
 const DEFAULT_REGION = "us-east-1";
+
+const internalFailure = () => new AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500);
 
 function unknownServiceResponse(req: WireRequest, requestId: string): WireResponse {
   const message =
@@ -73,7 +74,7 @@ export class Dispatcher {
       if (e instanceof AwsError) return codec.error(e, svc, requestId);
       if (e instanceof InputError) return codec.error(inputErrorToAws(e, vocab, svc), svc, requestId);
       this.log(`internal error in ${svc.id}: ${(e as Error).stack ?? e}`);
-      return codec.error(new AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500), svc, requestId);
+      return codec.error(internalFailure(), svc, requestId);
     }
   }
 
@@ -174,8 +175,12 @@ export class Dispatcher {
       }
       return codec.encode(op, reviveTimestamps(op.output, output ?? {}) as Record<string, unknown>, svc, requestId);
     } catch (e) {
-      error = e instanceof AwsError ? e : e instanceof InputError ? inputErrorToAws(e, v, svc) : undefined;
-      if (error) throw error;
+      if (e instanceof AwsError || e instanceof InputError) {
+        error = e instanceof AwsError ? e : inputErrorToAws(e, v, svc);
+        throw error;
+      }
+      // A bug of ours: CloudTrail still shows the call, failed as AWS would report it.
+      error = internalFailure();
       throw e;
     } finally {
       this.runtime.journal.append(
