@@ -33,6 +33,8 @@ export interface ServiceDefinition {
   ) => { requestParameters: Record<string, unknown>; resources?: Record<string, string>[] };
   /** Operations CloudTrail logs as data events (S3 object reads and writes). */
   dataEvents?: ReadonlySet<string>;
+  /** Notes that a key this service issued signed a request (IAM's access-key last-used data). */
+  noteKeyUse?: (runtime: import("../state/runtime.ts").Runtime, accessKeyId: string, use: { serviceName: string; region: string; time: Date }) => void;
   /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */
   resolveCredential?: import("../state/runtime.ts").CredentialResolver;
   /** Overrides for the generic error codes where the service uses its own. */

@@ -129,6 +129,9 @@ export class Dispatcher {
     requestId: string,
   ): Promise<WireResponse> {
     const principal = await this.authenticate(req, svc, codec, auth);
+    // Last-used data lives in memory until the next commit, much as AWS updates it with a delay.
+    const use = { serviceName: svc.endpointPrefix, region: svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION), time: this.runtime.clock.now() };
+    for (const s of this.router.all) s.noteKeyUse?.(this.runtime, principal.accessKeyId, use);
     const mod = await this.schemasOf(svc);
     const route = codec.route(req, svc, mod);
     const op = route ? operationsOf(mod).get(route.operation) : undefined;

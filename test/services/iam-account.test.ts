@@ -156,7 +156,9 @@ describe("credential report", () => {
     });
     expect(alice.user_creation_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
     expect(alice.password_last_used).toMatch(/\+00:00$/);
-    expect(responder).toMatchObject({ password_enabled: "false", password_last_used: "N/A", mfa_active: "true", access_key_1_last_used_date: "N/A" });
+    expect(responder).toMatchObject({ password_enabled: "false", password_last_used: "N/A", mfa_active: "true", access_key_1_last_used_service: "iam" });
+    // The responder's own key signed these very calls, so the report shows it used.
+    expect(responder.access_key_1_last_used_date).toMatch(/^2026-02-01T12:\d\d:\d\d\+00:00$/);
     // The account's password policy expires passwords after 90 days.
     const changed = (await iam.send(new GetLoginProfileCommand({ UserName: "dev-alice" }))).LoginProfile?.CreateDate?.getTime() ?? 0;
     expect(alice.password_last_changed).toBe(new Date(changed).toISOString().replace(".000Z", "+00:00"));

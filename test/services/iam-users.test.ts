@@ -335,3 +335,15 @@ describe("DeleteUser", () => {
     await expect(iam.send(new DeleteUserCommand({ UserName: "nobody" }))).rejects.toMatchObject({ Code: "NoSuchEntity" });
   });
 });
+
+describe("access key last used", () => {
+  it("records the service and region a key last signed a request for", async () => {
+    const before = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAIRRANGERESPOND01" }));
+    await new STSClient(server.sdk("eu-west-1")).send(new GetCallerIdentityCommand({}));
+    const after = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAIRRANGERESPOND01" }));
+    // The GetAccessKeyLastUsed call itself is the latest use: IAM, which AWS reports in us-east-1.
+    expect(after.AccessKeyLastUsed).toMatchObject({ ServiceName: "iam", Region: "us-east-1" });
+    expect(after.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-02-01T12:00:00Z"));
+    expect(after.AccessKeyLastUsed?.LastUsedDate?.getTime()).toBeGreaterThanOrEqual(before.AccessKeyLastUsed?.LastUsedDate?.getTime() ?? 0);
+  });
+});

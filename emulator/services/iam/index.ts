@@ -19,18 +19,22 @@ import * as users from "./users.ts";
 
 /** Access keys of IAM users sign requests while they are Active. */
 const resolveUserKey: CredentialResolver = (runtime, accessKeyId) => {
-  for (const user of Object.values(iamStateOf(runtime, runtime.accountId).users)) {
-    const key = user.AccessKeys.find((k) => k.AccessKeyId === accessKeyId);
-    if (key) {
-      return {
-        accessKeyId,
-        secretAccessKey: key.SecretAccessKey,
-        active: key.Status === "Active",
-        principal: { type: "IAMUser", accountId: runtime.accountId, arn: user.Arn ?? "", principalId: user.UserId ?? "", userName: user.UserName },
-      };
-    }
-  }
-  return undefined;
+  const found = users.findAccessKey(iamStateOf(runtime, runtime.accountId), accessKeyId);
+  if (!found) return undefined;
+  const { user, key } = found;
+  return {
+    accessKeyId,
+    secretAccessKey: key.SecretAccessKey,
+    active: key.Status === "Active",
+    principal: { type: "IAMUser", accountId: runtime.accountId, arn: user.Arn ?? "", principalId: user.UserId ?? "", userName: user.UserName },
+  };
+};
+
+/** A user's key that signed a request records when, where and for which service, as GetAccessKeyLastUsed shows. */
+const noteKeyUse: ServiceDefinition["noteKeyUse"] = (runtime, accessKeyId, use) => {
+  if (!accessKeyId.startsWith("AKIA")) return;
+  const found = users.findAccessKey(iamStateOf(runtime, runtime.accountId), accessKeyId);
+  if (found) found.key.LastUsed = { LastUsedDate: use.time.toISOString(), ServiceName: use.serviceName, Region: use.region };
 };
 
 export const iam: ServiceDefinition = {
@@ -44,6 +48,7 @@ export const iam: ServiceDefinition = {
   eventSource: "iam.amazonaws.com",
   schemas: () => import("@aws-sdk/client-iam"),
   resolveCredential: resolveUserKey,
+  noteKeyUse,
   handlers: {
     // users and their credentials
     ListUsers: users.listUsers,
