@@ -8,18 +8,8 @@ import { writeProfile } from "./aws-config.ts";
 import { registerGradeCommands } from "./grade.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
 
-const DEFAULT_SCENARIO = process.env.IR_RANGE_SCENARIO ?? "secutter-default";
-
-function defaultScenario(): string {
-  try {
-    loadScenario("secutter");
-    return "secutter";
-  } catch {
-    return "basic";
-  }
-}
-
-const scenarioName = (s: string | undefined) => s ?? (DEFAULT_SCENARIO === "secutter-default" ? defaultScenario() : DEFAULT_SCENARIO);
+/** The scenario when --scenario is not given: IR_RANGE_SCENARIO, else the seed exercise. */
+const scenarioName = (s: string | undefined) => s ?? process.env.IR_RANGE_SCENARIO ?? "secutter";
 
 function parsePort(v: string): number {
   const n = Number(v);
