@@ -13,23 +13,12 @@ import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQu
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { GeneratorOptions, ScenarioContent } from "../emulator/scenario/types.ts";
 import type { ObjectMeta, RecordingObjects } from "../emulator/state/objects.ts";
-import { freePort, ms, table } from "./lib.ts";
+import { freePort, ms, rng, table, writeBenchScenario } from "./lib.ts";
 
 const ACCOUNT = "777788889999";
 const BUCKET = "bench-cloudtrail";
 const REGIONS = ["us-east-1", "ap-northeast-1"];
 const creds = { accessKeyId: "AKIABENCHATHENARESP1", secretAccessKey: "benchAthenaResponderSecretKey00000000001" };
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** eventName, eventSource, readOnly, request parameters. */
 const EVENTS: [string, string, boolean, (r: () => number) => Record<string, unknown> | null][] = [
@@ -202,35 +191,15 @@ export function benchAthenaContent(opts: GeneratorOptions, index: string): Scena
 }
 
 function benchScenario(recordings: string, index: string): void {
-  const dir = join(recordings, "bench-athena");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "briefing.md"), "benchmark account\n");
-  writeFileSync(join(dir, "package.json"), '{"type":"module"}\n');
-  writeFileSync(
-    join(dir, "generate.ts"),
-    `import { benchAthenaContent } from ${JSON.stringify(new URL("./athena.ts", import.meta.url).pathname)};\n` +
+  writeBenchScenario(recordings, {
+    name: "bench-athena",
+    accountId: ACCOUNT,
+    credentials: creds,
+    principalId: "AIDABENCHATHENARESP1",
+    generator:
+      `import { benchAthenaContent } from ${JSON.stringify(new URL("./athena.ts", import.meta.url).pathname)};\n` +
       `export const generate = (opts) => benchAthenaContent(opts, ${JSON.stringify(index)});\n`,
-  );
-  writeFileSync(
-    join(dir, "scenario.json"),
-    JSON.stringify({
-      name: "bench-athena",
-      title: { en: "benchmark", ja: "ベンチマーク" },
-      accountId: ACCOUNT,
-      homeRegion: "us-east-1",
-      regions: ["us-east-1"],
-      recordedDiscovery: "2026-01-01T00:00:00Z",
-      credentials: [
-        {
-          label: "responder",
-          ...creds,
-          principal: { type: "IAMUser", accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/bench`, principalId: "AIDABENCHATHENARESP1", userName: "bench" },
-        },
-      ],
-      briefing: { en: "briefing.md", ja: "briefing.md" },
-      generator: "generate.ts",
-    }),
-  );
+  });
 }
 
 /** The table the CloudTrail console's "Create Athena table" writes: CloudTrailSerde, no partitions. */

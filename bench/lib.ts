@@ -1,6 +1,8 @@
 /** Small timing helpers for `npm run bench`: medians and percentiles over repeated calls, and child servers. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 export async function timeCalls(n: number, call: () => Promise<unknown>): Promise<number[]> {
   const out: number[] = [];
@@ -55,4 +57,51 @@ export function spawnQuiet(cmd: string, args: string[], env: NodeJS.ProcessEnv =
 export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+/** A small seeded PRNG (mulberry32): benchmark data is the same on every run. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Writes a throwaway scenario under `recordings/<name>/` whose generator module has the given source
+ * (TypeScript, loaded through tsx: the folder is marked as ESM for it).
+ */
+export function writeBenchScenario(
+  recordings: string,
+  s: { name: string; accountId: string; credentials: { accessKeyId: string; secretAccessKey: string }; principalId: string; generator: string },
+): void {
+  const dir = join(recordings, s.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "briefing.md"), "benchmark account\n");
+  writeFileSync(join(dir, "package.json"), '{"type":"module"}\n');
+  writeFileSync(join(dir, "generate.ts"), s.generator);
+  writeFileSync(
+    join(dir, "scenario.json"),
+    JSON.stringify({
+      name: s.name,
+      title: { en: "benchmark", ja: "ベンチマーク" },
+      accountId: s.accountId,
+      homeRegion: "us-east-1",
+      regions: ["us-east-1"],
+      recordedDiscovery: "2026-01-01T00:00:00Z",
+      credentials: [
+        {
+          label: "responder",
+          ...s.credentials,
+          principal: { type: "IAMUser", accountId: s.accountId, arn: `arn:aws:iam::${s.accountId}:user/bench`, principalId: s.principalId, userName: "bench" },
+        },
+      ],
+      briefing: { en: "briefing.md", ja: "briefing.md" },
+      generator: "generate.ts",
+    }),
+  );
 }

@@ -3,20 +3,10 @@
 import type { CloudTrailRecord, GeneratorOptions, ScenarioContent } from "../emulator/scenario/types.ts";
 import { noRecordingObjects } from "../emulator/state/objects.ts";
 import type { AccountState } from "../emulator/state/store.ts";
+import { rng } from "./lib.ts";
 
 export const BENCH_ACCOUNT = "444455556666";
 export const BENCH_DETECTOR = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [
   "DescribeInstances",

@@ -1,7 +1,7 @@
 /** EC2 at discovery in both regions: the stopped web server and miners, their disks, groups, ENIs, images and flow logs. */
 
 import type { NetworkInterface, SecurityGroupRule } from "@aws-sdk/client-ec2";
-import type { Ec2State, StoredInstance } from "../../../emulator/services/ec2/state.ts";
+import { type Ec2State, emptyEc2State, type StoredInstance } from "../../../emulator/services/ec2/state.ts";
 import type { Stored } from "../../../emulator/services/stored.ts";
 import { minerUserData } from "./content.ts";
 import { Rng } from "./prng.ts";
@@ -40,21 +40,7 @@ const publicDns = (region: string, ip: string) =>
 export function buildEc2(anchor: number, story: Story): Record<Region, Ec2State> {
   const at = (off: number) => iso(anchor + off);
   const r = new Rng("ec2-state");
-  const empty = (): Ec2State => ({
-    instances: {},
-    securityGroups: {},
-    securityGroupRules: {},
-    volumes: {},
-    snapshots: {},
-    images: {},
-    keyPairs: {},
-    networkInterfaces: {},
-    vpcs: {},
-    subnets: {},
-    flowLogs: {},
-    iamInstanceProfileAssociations: {},
-  });
-  const st: Record<Region, Ec2State> = { [HOME]: empty(), [USE1]: empty() };
+  const st: Record<Region, Ec2State> = { [HOME]: emptyEc2State(), [USE1]: emptyEc2State() };
 
   // --- VPCs and subnets -----------------------------------------------------------------------------
   const vpc = (region: Region, id: string, cidr: string, isDefault: boolean, tags: Tag[]) => {
