@@ -68,7 +68,12 @@ export async function benchHistory(): Promise<string> {
     ["history and findings (in-process server time)", "p50", "p90", "target"],
     [`LookupEvents AccessKeyId over ${emu.runtime.history.length.toLocaleString("en")} events`, ms(percentile(a, 50)), ms(percentile(a, 90)), "≤5 ms"],
     ["LookupEvents EventName=RunInstances", ms(percentile(b, 50)), ms(percentile(b, 90)), "≤5 ms"],
-    [`ListFindings severity≥7, not archived, over ${Number(process.env.BENCH_FINDINGS ?? 10_000).toLocaleString("en")}`, ms(percentile(c, 50)), ms(percentile(c, 90)), "≤5 ms"],
+    [
+      `ListFindings severity≥7, not archived, over ${Number(process.env.BENCH_FINDINGS ?? 10_000).toLocaleString("en")}`,
+      ms(percentile(c, 50)),
+      ms(percentile(c, 90)),
+      "≤5 ms",
+    ],
     ["load (generate) / index build", `${ms(loadMs)} / ${ms(indexMs)}`, "", ""],
     ["RSS with the history loaded", `${Math.round(rss / 2 ** 20)} MB (+${Math.round((rss - rssBefore) / 2 ** 20)} MB)`, "", "≤600 MB"],
   ]);
