@@ -44,10 +44,3 @@ export function requiredMembers(ns: NormalizedSchema): Set<string> {
   const names = sc[4] as string[];
   return new Set(names.slice(0, count));
 }
-
-/** Names of error shapes a module exports, for mapping error codes to their schema. */
-export function errorSchemaOf(mod: SchemaModule, code: string): NormalizedSchema | undefined {
-  const value = mod[`${code}$`];
-  if (Array.isArray(value) && value[0] === -3) return NormalizedSchema.of(value as never);
-  return undefined;
-}

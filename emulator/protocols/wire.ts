@@ -18,20 +18,6 @@ export interface WireResponse {
   body: string | Buffer | Uint8Array | Readable;
 }
 
-export function queryValue(req: WireRequest, name: string): string | undefined {
-  return req.query.find(([k]) => k === name)?.[1];
-}
-
-export function queryMap(req: WireRequest): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [k, v] of req.query) {
-    const list = out.get(k);
-    if (list) list.push(v);
-    else out.set(k, [v]);
-  }
-  return out;
-}
-
 export function isFormBody(req: WireRequest): boolean {
   return (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
 }

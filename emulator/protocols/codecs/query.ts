@@ -1,6 +1,5 @@
 /** ec2Query and awsQuery: form-encoded requests, XML responses. */
 import type { ErrorVocabulary } from "../../core/errors.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
 import type { Codec } from "../codec.ts";
 import { buildQueryTree, decodeQuery } from "../decode.ts";
 import { xmlEscape, xmlMembers } from "../encode.ts";
@@ -75,7 +74,3 @@ function makeQueryCodec(ec2: boolean): Codec {
 
 export const ec2QueryCodec = makeQueryCodec(true);
 export const awsQueryCodec = makeQueryCodec(false);
-
-export function isQueryService(svc: ServiceDefinition): boolean {
-  return svc.protocol === "ec2Query" || svc.protocol === "awsQuery";
-}
