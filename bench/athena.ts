@@ -176,6 +176,7 @@ export function benchAthenaContent(opts: GeneratorOptions, index: string): Scena
       const e = acct === ACCOUNT && b === BUCKET ? byKey.get(key) : undefined;
       return e ? readFileSync(e.f.path) : undefined;
     },
+    file: (acct, b, key) => (acct === ACCOUNT && b === BUCKET ? byKey.get(key)?.f.path : undefined),
   };
   const created = new Date(opts.anchor.getTime() - 90 * 86400_000).toISOString();
   return {
@@ -242,7 +243,10 @@ const WARM: [string, string][] = [
   ],
 ];
 
-/** StartQueryExecution, GetQueryExecution every 5 ms until done, then every page of GetQueryResults. */
+/**
+ * StartQueryExecution, GetQueryExecution until done (every 5 ms at first, backing off to 50 ms as clients do:
+ * a poll costs the server CPU the query is using), then every page of GetQueryResults.
+ */
 async function runQuery(
   ath: AthenaClient,
   sql: string,
@@ -257,6 +261,7 @@ async function runQuery(
     }),
   );
   let engineMs = 0;
+  let wait = 5;
   for (;;) {
     const ex = (await ath.send(new GetQueryExecutionCommand({ QueryExecutionId }))).QueryExecution;
     const s = ex?.Status?.State;
@@ -265,7 +270,8 @@ async function runQuery(
       break;
     }
     if (s === "FAILED" || s === "CANCELLED") throw new Error(`${s}: ${ex?.Status?.StateChangeReason}\n${sql}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, wait));
+    wait = Math.min(50, wait * 1.5);
   }
   const rows: (string | undefined)[][] = [];
   let token: string | undefined;
@@ -310,7 +316,7 @@ export async function benchAthena(): Promise<string> {
     benchScenario(join(root, "recordings"), index);
 
     const { startServer } = await import("../emulator/server/app.ts");
-    const { setAthenaLog } = await import("../emulator/services/athena/engine.ts");
+    const { engineFor, setAthenaLog } = await import("../emulator/services/athena/engine.ts");
     const srv = await startServer({
       scenario: "bench-athena",
       stateDir: join(root, "state"),
@@ -328,12 +334,17 @@ export async function benchAthena(): Promise<string> {
     let before = "";
     let after = "";
     let freshMs = 0;
+    let cacheMs = 0;
     let rss = 0;
     try {
       await runQuery(ath, "CREATE DATABASE bench", null);
       await runQuery(ath, DDL);
       process.stderr.write(`athena bench: ${records.toLocaleString("en")} records in ${files.length} gz files, querying through the API…\n`);
       cold = await runQuery(ath, COLD);
+      // The first query reads the files; the table is then materialized in the background for later queries.
+      const cacheStart = performance.now();
+      await (await engineFor(srv.emulator.runtime)).idle();
+      cacheMs = performance.now() - cacheStart;
       global.gc?.();
       rss = process.memoryUsage().rss;
       for (const [name, sql] of WARM) {
@@ -366,15 +377,16 @@ export async function benchAthena(): Promise<string> {
     return table([
       [`Athena over CloudTrail: ${records.toLocaleString("en")} records, ${files.length} gz files, ${(gzBytes / 2 ** 20).toFixed(0)} MB gz`, "time", "target"],
       ["generate + gzip the files (setup)", ms(genMs), ""],
-      ["cold GROUP BY eventname through the API (load + query)", ms(cold.ms), "≤1.1× DuckDB"],
+      ["cold GROUP BY eventname through the API (first query, reads the files)", ms(cold.ms), "≤1.1× DuckDB"],
       ["DuckDB direct: same GROUP BY over the gz files", `${ms(d.queryMs)} (API/DuckDB ${ratioQuery.toFixed(2)}×)`, ""],
+      ["the table cached in the background, ready after the cold query in", ms(cacheMs), ""],
       [`DuckDB direct: read every column into a table (${d.rows.toLocaleString("en")} rows)`, `${ms(d.loadMs)} (API/DuckDB ${ratioLoad.toFixed(2)}×)`, ""],
       ...warm.map((w) => [
         `warm: ${w.name}, median of 5 (max; server's engine time)`,
         `${ms(median(w.times))} (${ms(Math.max(...w.times))}; ${median(w.engine)} ms)`,
         "≤200 ms",
       ]),
-      ["count(*) before / after PutObject of a fresh file (2 records)", `${before} / ${after} (${ms(freshMs)}, reload)`, `+2`],
+      ["count(*) before / after PutObject of a fresh file (2 records)", `${before} / ${after} (${ms(freshMs)}, appended)`, `+2`],
       ["RSS with the table loaded (emulator + DuckDB)", `${Math.round(rss / 2 ** 20)} MB`, ""],
     ]);
   } finally {

@@ -66,6 +66,7 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
       const e = acct === accountId ? byKey.get(`${bucket}/${key}`) : undefined;
       return e ? readFileSync(e.file) : undefined;
     },
+    file: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.file : undefined),
   };
 }
 

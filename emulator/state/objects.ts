@@ -95,6 +95,8 @@ export interface RecordingObjects {
   list(accountId: string, bucket: string): readonly ObjectMeta[];
   head(accountId: string, bucket: string, key: string): ObjectMeta | undefined;
   read(accountId: string, bucket: string, key: string): Buffer | undefined;
+  /** The file that holds the body, where the recording keeps it in one: readers that take paths (Athena) link it. */
+  file?(accountId: string, bucket: string, key: string): string | undefined;
 }
 
 export const noRecordingObjects: RecordingObjects = { list: () => [], head: () => undefined, read: () => undefined };
@@ -174,9 +176,13 @@ export class ObjectStore {
   }
 
   readBlob(blob: string): Buffer {
+    return readFileSync(this.blobFile(blob));
+  }
+
+  private blobFile(blob: string): string {
     // Blob ids are our own sha256 hex digests; anything else never reaches the filesystem.
     if (!/^[0-9a-f]{64}$/.test(blob)) throw new Error("invalid blob id");
-    return readFileSync(join(this.blobDir, blob));
+    return join(this.blobDir, blob);
   }
 
   list(accountId: string, bucket: string, prefix = ""): ObjectMeta[] {
@@ -204,6 +210,14 @@ export class ObjectStore {
     if (!meta) return undefined;
     if (meta.blob) return this.readBlob(meta.blob);
     return this.recording.read(accountId, bucket, key);
+  }
+
+  /** The file holding an object's body, when it is kept in one (never to be written: bodies are shared). */
+  file(accountId: string, bucket: string, key: string): string | undefined {
+    const meta = this.head(accountId, bucket, key);
+    if (!meta) return undefined;
+    if (meta.blob) return this.blobFile(meta.blob);
+    return this.recording.file?.(accountId, bucket, key);
   }
 
   put(accountId: string, bucket: string, key: string, body: Buffer, opts: Partial<ObjectMeta> & { lastModified: string }): ObjectMeta {

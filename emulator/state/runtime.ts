@@ -62,6 +62,7 @@ export class Runtime {
       list: (a, b) => this.content.objects.list(a, b),
       head: (a, b, k) => this.content.objects.head(a, b, k),
       read: (a, b, k) => this.content.objects.read(a, b, k),
+      file: (a, b, k) => this.content.objects.file?.(a, b, k),
     };
     this.objects = new ObjectStore((id) => this.store.account(id), recording, join(opts.stateDir, "blobs"));
   }

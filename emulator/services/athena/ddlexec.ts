@@ -1,7 +1,7 @@
 /** Runs DDL and utility statements against the catalog in the Athena state (committed like a mutating call). */
 import type { Runtime } from "../../state/runtime.ts";
 import type { Engine, ResultSet } from "./engine.ts";
-import { parseS3Uri } from "./engine.ts";
+import { parseS3Uri } from "./locations.ts";
 import { parseStatement, type Statement } from "./sql/ddl.ts";
 import { lineCol } from "./sql/tokens.ts";
 import { AthenaQueryError } from "./sql/translate.ts";

@@ -1,0 +1,547 @@
+/**
+ * A table's rows in DuckDB, kept current with its S3 objects. A query names a table by one of two relations:
+ * with the partition keys and "$path", or only what SELECT * shows. CloudTrail and JSON tables are read by
+ * DuckDB straight from the object files at first (the relations are subqueries over read_json, bound once,
+ * by the query): the first query costs one scan, as it would on Athena. After that query the rows are
+ * materialized in the background, and the relations become two views of the table once it is there. Other
+ * serdes are converted in JavaScript (serde.ts) and materialized before the query. New objects in a table's
+ * location are appended; a changed or deleted object, or a changed definition, reloads the table.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { type Scope, type TableObject, tableObjects } from "./locations.ts";
+import { ObjectMirror, objectId } from "./mirror.ts";
+import { Ambiguous, type NativeFile, type NativePlan, nativeKind, nativeSelect, sampleRecords, spellColumns } from "./native.ts";
+import { plainKey, readerFor, serdeKind } from "./serde.ts";
+import { duckType, parseHiveType } from "./sql/hivetypes.ts";
+import { quoteIdent, quoteString } from "./sql/tokens.ts";
+import { AthenaQueryError, type TableRef } from "./sql/translate.ts";
+import type { TableDef } from "./state.ts";
+
+/** What the loader needs of the engine: its private directory and DuckDB connections. */
+export interface DuckHost {
+  readonly dir: string;
+  /** Runs catalog changes one at a time on the setup connection. */
+  serial<T>(fn: (setup: DuckDBConnection) => Promise<T>): Promise<T>;
+  /** A connection of its own, for a background load that must not hold up the setup connection. */
+  connect(): Promise<DuckDBConnection>;
+  ensureSchema(setup: DuckDBConnection, name: string): Promise<void>;
+  log(scope: Scope, line: string): void;
+}
+
+type Reader = "native" | "js" | "parquet";
+
+interface Loaded extends TableObject {
+  id: string;
+  file?: NativeFile;
+}
+
+interface Entry {
+  key: string;
+  schema: string;
+  ref: TableRef;
+  def: TableDef;
+  defKey: string;
+  version: number;
+  sig: string;
+  bytes: number;
+  /** Bumped by every load: a background build of an older generation is thrown away. */
+  gen: number;
+  reader: Reader;
+  plan?: NativePlan;
+  objects: Map<string, Loaded>;
+  /** DuckDB objects of this generation: the file → "$path"/partition map (native) and the materialized rows. */
+  filesTable?: string;
+  table?: string;
+  /** Until the rows are materialized (native): the relations as subqueries over the files. */
+  direct?: { plain: string; withPath: string };
+  cols: { name: string; duck: string }[];
+  building?: { gen: number; conn?: DuckDBConnection };
+  /** A native table whose rows are still read from the files. */
+  needsBuild: boolean;
+  /** Set when DuckDB could not read the files as planned: the JavaScript reader takes over. */
+  forceJs: boolean;
+  say: (line: string) => void;
+}
+
+/** Files sampled to learn how a table's data spells its keys: the first and last objects by key. */
+const SAMPLE_FILES = 3;
+const SAMPLE_BYTES = 64 * 2 ** 20;
+
+export class TableLoader {
+  private readonly entries = new Map<string, Entry>();
+  /** One load at a time per table: two queries at once must not load it twice. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly mirror: ObjectMirror;
+  private gens = 0;
+  private builds: Promise<void> = Promise.resolve();
+  private pendingBuilds = 0;
+  /** Off in tests that compare DuckDB's reading of the files with the JavaScript serdes. */
+  nativeReads = true;
+  /** Off in tests that query tables straight from their files; turning it on starts the waiting builds. */
+  private caching = true;
+
+  set cacheTables(on: boolean) {
+    this.caching = on;
+    if (on) this.startBuilds();
+  }
+
+  constructor(private readonly host: DuckHost) {
+    this.mirror = new ObjectMirror(join(host.dir, "objects"));
+  }
+
+  /** Makes the table's views current; returns the bytes it scans and whether its rows come straight from files. */
+  async prepare(scope: Scope, ref: TableRef, schema: string, t: TableDef): Promise<{ bytes: number; direct: boolean }> {
+    const key = `${schema}.${ref.name}`;
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(
+      () => this.prepareNow(scope, ref, schema, key, t),
+      () => this.prepareNow(scope, ref, schema, key, t),
+    );
+    const settled = run.catch(() => undefined);
+    this.locks.set(key, settled);
+    void settled.then(() => {
+      if (this.locks.get(key) === settled) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  private async prepareNow(scope: Scope, ref: TableRef, schema: string, key: string, t: TableDef): Promise<{ bytes: number; direct: boolean }> {
+    const defKey = JSON.stringify(t);
+    const version = scope.runtime.objects.version;
+    const e = this.entries.get(key);
+    if (e && e.defKey === defKey && e.version === version && !e.forceJs) return { bytes: e.bytes, direct: !!e.direct };
+    const objects: Loaded[] = tableObjects(scope, t).map((o) => ({ ...o, id: objectId({ accountId: scope.accountId, ...o }) }));
+    const sig = createHash("sha256")
+      .update(defKey)
+      .update(JSON.stringify(objects.map((o) => [o.id, o.parts])))
+      .digest("hex");
+    const bytes = objects.reduce((n, o) => n + o.size, 0);
+    if (e && e.defKey === defKey && e.sig === sig && !e.forceJs) {
+      e.version = version;
+      return { bytes, direct: !!e.direct };
+    }
+    const added = e && e.defKey === defKey && !e.forceJs && e.table && !e.building ? objects.filter((o) => !e.objects.has(o.id)) : undefined;
+    if (e && added && objects.length - added.length === e.objects.size && (await this.append(scope, e, t, added))) {
+      Object.assign(e, { version, sig, bytes });
+    } else {
+      await this.load(scope, key, ref, schema, t, objects, { version, sig, bytes, forceJs: e?.forceJs ?? false });
+    }
+    this.retainFiles();
+    const now = this.entries.get(key) as Entry;
+    return { bytes, direct: !!now.direct };
+  }
+
+  /** The relation a query reads for a table read from its files; undefined once it has views of its own. */
+  relation(schema: string, name: string, withPath: boolean): string | undefined {
+    const d = this.entries.get(`${schema}.${name}`)?.direct;
+    return d && `(${withPath ? d.withPath : d.plain})`;
+  }
+
+  /** How a loaded table is read: by DuckDB from its files or by the JavaScript serdes, and whether it is cached. */
+  describe(schema: string, name: string): { reader: Reader; cached: boolean } | undefined {
+    const e = this.entries.get(`${schema}.${name}`);
+    return e ? { reader: e.reader, cached: !!e.table } : undefined;
+  }
+
+  /** The tables these keys name stop reading their files: the JavaScript reader loads them before the next query. */
+  demote(keys: string[]): void {
+    for (const k of keys) {
+      const e = this.entries.get(k);
+      if (e?.reader === "native") e.forceJs = true;
+    }
+  }
+
+  async drop(schema: string, name: string): Promise<void> {
+    const e = this.entries.get(`${schema}.${name}`);
+    this.entries.delete(`${schema}.${name}`);
+    e?.building?.conn?.interrupt();
+    await this.host.serial(async (setup) => {
+      const s = quoteIdent(schema);
+      await setup.run(`DROP VIEW IF EXISTS ${s}.${quoteIdent(name)}`);
+      await setup.run(`DROP VIEW IF EXISTS ${s}.${quoteIdent(`__data__${name}`)}`);
+      if (e) await this.dropObjects(setup, e);
+    });
+    this.retainFiles();
+  }
+
+  /** Starts materializing, one at a time in the background, every table the last queries read from files. */
+  startBuilds(): void {
+    if (!this.caching) return;
+    for (const e of this.entries.values()) {
+      if (!e.needsBuild || e.building) continue;
+      e.building = { gen: e.gen };
+      this.pendingBuilds++;
+      this.builds = this.builds
+        .then(() => this.build(e))
+        .catch(() => undefined)
+        .finally(() => this.pendingBuilds--);
+    }
+  }
+
+  /** Resolves when no background build is waiting or running. */
+  async idle(): Promise<void> {
+    while (this.pendingBuilds > 0) await this.builds;
+  }
+
+  interruptAll(): void {
+    for (const e of this.entries.values()) e.building?.conn?.interrupt();
+  }
+
+  // --- loading ---------------------------------------------------------------------------------------
+
+  private async load(
+    scope: Scope,
+    key: string,
+    ref: TableRef,
+    schema: string,
+    t: TableDef,
+    objects: Loaded[],
+    head: { version: number; sig: string; bytes: number; forceJs: boolean },
+  ): Promise<void> {
+    const old = this.entries.get(key);
+    old?.building?.conn?.interrupt();
+    const cols = [...t.columns, ...t.partitionKeys].map((c) => ({ name: c.name, duck: duckType(parseHiveType(c.type)) }));
+    cols.push({ name: "$path", duck: "VARCHAR" });
+    const e: Entry = {
+      key,
+      schema,
+      ref,
+      def: t,
+      defKey: JSON.stringify(t),
+      ...head,
+      gen: ++this.gens,
+      reader: "js",
+      objects: new Map(objects.map((o) => [o.id, o])),
+      cols,
+      needsBuild: false,
+      say: (line) => this.host.log(scope, line),
+    };
+    const kind = this.nativeReads && !head.forceJs ? nativeKind(t) : undefined;
+    const plan = kind ? this.plan(scope, t, kind, objects) : undefined;
+    const select = plan && this.nativeFiles(scope, objects) ? nativeSelect(plan, files(objects), "__file") : undefined;
+    const plain = plan && select ? nativeSelect(plan, files(objects)) : undefined;
+    if (plan && select && plain) {
+      e.reader = "native";
+      e.plan = plan;
+      await this.host.serial(async (setup) => {
+        await this.host.ensureSchema(setup, schema);
+        e.filesTable = await this.createFilesTable(setup, e, objects);
+        // A query made while the views still name an older load must not read them.
+        await setup.run(`DROP VIEW IF EXISTS ${quoteIdent(schema)}.${quoteIdent(ref.name)}`);
+        await setup.run(`DROP VIEW IF EXISTS ${quoteIdent(schema)}.${quoteIdent(`__data__${ref.name}`)}`);
+      });
+      // Without partitions, SELECT * needs neither the file map nor file names: DuckDB reads only the columns.
+      e.direct = { withPath: this.joined(e, select), plain: t.partitionKeys.length ? this.visible(e, this.joined(e, select)) : plain };
+      e.needsBuild = true;
+      const mb = (head.bytes / 2 ** 20).toFixed(1);
+      if (objects.length > 100) e.say(`athena: ${ref.db}.${ref.name}: ${objects.length} objects (${mb} MB) read from their files until the table is cached`);
+    } else {
+      e.reader = serdeKind(t) === "parquet" ? "parquet" : "js";
+      const table = `__tbl__${ref.name}__${e.gen}`;
+      try {
+        if (e.reader === "parquet") await this.loadParquet(scope, e, t, objects, table);
+        else await this.loadText(scope, e, t, objects, table, false);
+      } catch (err) {
+        // Nothing of the table is loaded now: the next query tries again from the start.
+        if (old) {
+          this.entries.delete(key);
+          await this.host.serial(async (setup) => this.dropObjects(setup, old));
+        }
+        throw err;
+      }
+      e.table = table;
+      await this.host.serial(async (setup) => this.pointViews(setup, e));
+    }
+    this.entries.set(key, e);
+    if (old) await this.host.serial(async (setup) => this.dropObjects(setup, old));
+  }
+
+  /** How the data spells the table's keys, from a sample; undefined leaves the table to the JavaScript reader. */
+  private plan(scope: Scope, t: TableDef, kind: NativePlan["kind"], objects: Loaded[]): NativePlan | undefined {
+    const picks = objects.length <= 2 * SAMPLE_FILES ? objects : [...objects.slice(0, SAMPLE_FILES), ...objects.slice(-SAMPLE_FILES)];
+    const sample: unknown[] = [];
+    let bytes = 0;
+    try {
+      for (const o of picks) {
+        if (bytes > SAMPLE_BYTES) break;
+        const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+        if (!body) continue;
+        bytes += body.length;
+        for (const r of sampleRecords(kind, body)) sample.push(r);
+      }
+      return { kind, columns: spellColumns(t, kind, sample) };
+    } catch (e) {
+      // Unreadable JSON or keys spelled two ways: the JavaScript reader gives Athena's answer or error.
+      if (e instanceof Ambiguous || e instanceof SyntaxError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Gives every object its file in the private directory; false when one vanished meanwhile. */
+  private nativeFiles(scope: Scope, objects: Loaded[]): boolean {
+    for (const o of objects) {
+      const f = this.mirror.file(scope.runtime.objects, { accountId: scope.accountId, ...o });
+      if (!f) return false;
+      o.file = f;
+    }
+    return true;
+  }
+
+  private async createFilesTable(setup: DuckDBConnection, e: Entry, objects: Loaded[]): Promise<string> {
+    const name = `__files__${e.ref.name}__${e.gen}`;
+    const defs = [`file VARCHAR`, `"$path" VARCHAR`, ...e.def.partitionKeys.map((k) => `${quoteIdent(k.name)} VARCHAR`)];
+    await setup.run(`CREATE TABLE ${quoteIdent(e.schema)}.${quoteIdent(name)} (${defs.join(", ")})`);
+    e.filesTable = name;
+    await this.insertFiles(setup, e, objects);
+    return name;
+  }
+
+  /** The file map's rows, through DuckDB's appender: thousands of objects take milliseconds. */
+  private async insertFiles(setup: DuckDBConnection, e: Entry, objects: Loaded[]): Promise<void> {
+    const a = await setup.createAppender(e.filesTable as string, e.schema);
+    try {
+      for (const o of objects) {
+        a.appendVarchar(o.file?.path ?? "");
+        a.appendVarchar(`s3://${o.bucket}/${o.key}`);
+        for (const k of e.def.partitionKeys) {
+          const v = o.parts[k.name];
+          if (v === undefined) a.appendNull();
+          else a.appendVarchar(v);
+        }
+        a.endRow();
+      }
+      a.flushSync();
+    } finally {
+      a.closeSync();
+    }
+  }
+
+  /** The rows with their partition values and "$path", read from the files of `select` (which has __file). */
+  private joined(e: Entry, select: string): string {
+    const t = e.def;
+    const parts = partitionTypes(t).map((p) => `TRY_CAST(f.${quoteIdent(p.name)} AS ${p.duck}) AS ${quoteIdent(p.name)}`);
+    const cols = [...t.columns.map((c) => `s.${quoteIdent(c.name)}`), ...parts, `f."$path"`];
+    return `SELECT ${cols.join(", ")} FROM (${select}) s JOIN ${quoteIdent(e.schema)}.${quoteIdent(e.filesTable as string)} f ON f.file = s.__file`;
+  }
+
+  /** What SELECT * shows of a relation with "$path". */
+  private visible(e: Entry, relation: string): string {
+    return `SELECT ${e.cols
+      .filter((c) => c.name !== "$path")
+      .map((c) => quoteIdent(c.name))
+      .join(", ")} FROM (${relation})`;
+  }
+
+  /** Points the table's two views at its materialized rows. */
+  private async pointViews(setup: DuckDBConnection, e: Entry): Promise<void> {
+    const s = quoteIdent(e.schema);
+    const table = `${s}.${quoteIdent(e.table as string)}`;
+    await this.host.ensureSchema(setup, e.schema);
+    await setup.run(`CREATE OR REPLACE VIEW ${s}.${quoteIdent(`__data__${e.ref.name}`)} AS SELECT * FROM ${table}`);
+    await setup.run(`CREATE OR REPLACE VIEW ${s}.${quoteIdent(e.ref.name)} AS ${this.visible(e, `SELECT * FROM ${table}`)}`);
+  }
+
+  private async dropObjects(setup: DuckDBConnection, e: Entry): Promise<void> {
+    if (e.table) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.table)}`);
+    if (e.filesTable) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.filesTable)}`);
+  }
+
+  /** New objects only: their rows join the materialized ones. False when the table must be reloaded instead. */
+  private async append(scope: Scope, e: Entry, t: TableDef, added: Loaded[]): Promise<boolean> {
+    const table = `${quoteIdent(e.schema)}.${quoteIdent(e.table as string)}`;
+    if (e.reader === "parquet") return false;
+    if (e.reader === "js") {
+      await this.loadText(scope, e, t, added, e.table as string, true);
+    } else {
+      if (!this.nativeFiles(scope, added)) return false;
+      const select = nativeSelect(e.plan as NativePlan, files(added), "__file");
+      if (!select) return false;
+      try {
+        await this.host.serial(async (setup) => {
+          await this.insertFiles(setup, e, added);
+          await setup.run(`INSERT INTO ${table} ${this.joined(e, select)}`);
+        });
+      } catch {
+        // A new file DuckDB cannot read as planned: reload, and let the JavaScript reader answer.
+        e.forceJs = true;
+        return false;
+      }
+    }
+    for (const o of added) e.objects.set(o.id, o);
+    return true;
+  }
+
+  private async build(e: Entry): Promise<void> {
+    const gen = e.gen;
+    const current = () => this.entries.get(e.key) === e && e.gen === gen && !e.forceJs;
+    if (!current()) return;
+    const table = `__tbl__${e.ref.name}__${gen}`;
+    const q = `${quoteIdent(e.schema)}.${quoteIdent(table)}`;
+    const started = Date.now();
+    let conn: DuckDBConnection | undefined;
+    try {
+      conn = await this.host.connect();
+      e.building = { gen, conn };
+      await conn.run(`CREATE TABLE ${q} AS ${e.direct?.withPath}`);
+    } catch (err) {
+      e.building = undefined;
+      conn?.closeSync();
+      if (current()) {
+        // Unreadable files go to the JavaScript reader; anything else (memory) leaves the table read from files.
+        if (isReadError(err as Error, this.host.dir)) e.forceJs = true;
+        else e.needsBuild = false;
+        e.say(`athena: ${e.ref.db}.${e.ref.name} not cached: ${(err as Error).message.split("\n")[0]}`);
+      }
+      await this.host.serial(async (setup) => setup.run(`DROP TABLE IF EXISTS ${q}`)).catch(() => undefined);
+      return;
+    }
+    conn.closeSync();
+    e.building = undefined;
+    await this.host.serial(async (setup) => {
+      if (!current()) {
+        await setup.run(`DROP TABLE IF EXISTS ${q}`);
+        return;
+      }
+      e.table = table;
+      e.needsBuild = false;
+      await this.pointViews(setup, e);
+      e.direct = undefined;
+    });
+    const secs = (Date.now() - started) / 1000;
+    if (secs >= 2) e.say(`athena: cached ${e.ref.db}.${e.ref.name} in ${secs.toFixed(1)} s`);
+  }
+
+  private retainFiles(): void {
+    const ids = new Set<string>();
+    for (const e of this.entries.values()) if (e.reader === "native") for (const id of e.objects.keys()) ids.add(id);
+    this.mirror.retain(ids);
+  }
+
+  // --- the JavaScript readers --------------------------------------------------------------------------
+
+  private async loadText(scope: Scope, e: Entry, t: TableDef, objects: TableObject[], table: string, append: boolean): Promise<void> {
+    const reader = readerFor(t);
+    const cols = e.cols;
+    const partTypes = t.partitionKeys.map((k) => ({ name: k.name, type: parseHiveType(k.type) }));
+    // Partition values and $path follow the columns in each row unless a name collides (then a key keeps its place).
+    const names = new Set(t.columns.map((c) => c.name));
+    const fastTail =
+      partTypes.every((p) => !names.has(p.name) && p.name !== "$path" && plainKey(p.name)) && new Set(partTypes.map((p) => p.name)).size === partTypes.length;
+    const started = Date.now();
+    let lastLog = started;
+    let rows = 0;
+    // Rows are appended to the load file object by object: one big string would exceed V8's string limit.
+    // A fresh name per load: DuckDB caches file contents by path and modification time.
+    const file = join(this.host.dir, `${randomUUID()}.ndjson`);
+    const fd = openSync(file, "w");
+    try {
+      try {
+        for (let i = 0; i < objects.length; i++) {
+          const o = objects[i];
+          const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+          if (!body) continue;
+          const uri = `s3://${o.bucket}/${o.key}`;
+          let lines: string[] = [];
+          if (reader.ndjson && fastTail) {
+            // The members JSON.stringify(row) writes after the columns: partition values, then $path.
+            const tail = [...partTypes.map((p) => `${JSON.stringify(p.name)}:${JSON.stringify(o.parts[p.name] ?? null)}`), `"$path":${JSON.stringify(uri)}`];
+            lines = reader.ndjson(body, tail.join(","));
+          } else {
+            for (const row of reader.rows(body, uri)) {
+              for (const p of partTypes) row[p.name] = o.parts[p.name] ?? null;
+              row.$path = uri;
+              lines.push(JSON.stringify(row));
+            }
+          }
+          if (lines.length) writeSync(fd, `${lines.join("\n")}\n`);
+          rows += lines.length;
+          if (Date.now() - lastLog >= 5000) {
+            lastLog = Date.now();
+            this.host.log(
+              scope,
+              `athena: loading ${e.ref.db}.${e.ref.name}: ${i + 1}/${objects.length} objects, ${rows.toLocaleString("en")} rows, ${((lastLog - started) / 1000).toFixed(1)} s`,
+            );
+          }
+          // Parsing is synchronous: yield between objects so other API calls are answered meanwhile.
+          await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        closeSync(fd);
+      }
+      await this.host.serial(async (setup) => {
+        await this.host.ensureSchema(setup, e.schema);
+        const target = `${quoteIdent(e.schema)}.${quoteIdent(table)}`;
+        const colSpec = cols.map((c) => `${quoteString(c.name)}: ${quoteString(c.duck)}`).join(", ");
+        const source = `SELECT * FROM read_json(${quoteString(file)}, format='newline_delimited', columns={${colSpec}}, maximum_object_size=16777216)`;
+        if (append) {
+          if (rows) await setup.run(`INSERT INTO ${target} ${source}`);
+        } else if (rows) await setup.run(`CREATE OR REPLACE TABLE ${target} AS ${source}`);
+        else await setup.run(`CREATE OR REPLACE TABLE ${target} (${cols.map((c) => `${quoteIdent(c.name)} ${c.duck}`).join(", ")})`);
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    if (Date.now() - started >= 2000) {
+      this.host.log(
+        scope,
+        `athena: loaded ${e.ref.db}.${e.ref.name}: ${objects.length} objects, ${rows.toLocaleString("en")} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+  }
+
+  /** Parquet objects are copied into the private directory and read by DuckDB; columns match by name, missing ones are NULL. */
+  private async loadParquet(scope: Scope, e: Entry, t: TableDef, objects: TableObject[], table: string): Promise<void> {
+    const cols = e.cols;
+    const files: { file: string; o: TableObject }[] = [];
+    try {
+      for (const o of objects) {
+        const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+        if (!body) continue;
+        const file = join(this.host.dir, `${randomUUID()}.parquet`);
+        writeFileSync(file, body);
+        files.push({ file, o });
+      }
+      await this.host.serial(async (setup) => {
+        const selects: string[] = [];
+        for (const { file, o } of files) {
+          const desc = await setup.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+          const have = new Map(desc.getRowsJson().map((r) => [String(r[0]).toLowerCase(), String(r[0])]));
+          const items = cols.map((c) => {
+            if (c.name === "$path") return `${quoteString(`s3://${o.bucket}/${o.key}`)} AS "$path"`;
+            const part = t.partitionKeys.find((k) => k.name === c.name);
+            if (part) return `TRY_CAST(${o.parts[c.name] === undefined ? "NULL" : quoteString(o.parts[c.name])} AS ${c.duck}) AS ${quoteIdent(c.name)}`;
+            const src = have.get(c.name);
+            return src ? `TRY_CAST(${quoteIdent(src)} AS ${c.duck}) AS ${quoteIdent(c.name)}` : `CAST(NULL AS ${c.duck}) AS ${quoteIdent(c.name)}`;
+          });
+          selects.push(`SELECT ${items.join(", ")} FROM read_parquet(${quoteString(file)})`);
+        }
+        await this.host.ensureSchema(setup, e.schema);
+        const target = `${quoteIdent(e.schema)}.${quoteIdent(table)}`;
+        if (selects.length) await setup.run(`CREATE OR REPLACE TABLE ${target} AS ${selects.join(" UNION ALL ")}`);
+        else await setup.run(`CREATE OR REPLACE TABLE ${target} (${cols.map((c) => `${quoteIdent(c.name)} ${c.duck}`).join(", ")})`);
+      });
+    } catch (err) {
+      if (err instanceof AthenaQueryError) throw err;
+      throw new AthenaQueryError("HIVE_CANNOT_OPEN_SPLIT", `Error opening Hive split: ${(err as Error).message.split("\n")[0]}`);
+    } finally {
+      for (const { file } of files) rmSync(file, { force: true });
+    }
+  }
+}
+
+function partitionTypes(t: TableDef): { name: string; duck: string }[] {
+  return t.partitionKeys.map((k) => ({ name: k.name, duck: duckType(parseHiveType(k.type)) }));
+}
+
+function files(objects: Loaded[]): NativeFile[] {
+  return objects.map((o) => o.file as NativeFile);
+}
+
+/** DuckDB failing to read one of our object files (malformed JSON, a value it cannot convert, an object too big). */
+export function isReadError(e: Error, dir: string): boolean {
+  const m = e.message ?? "";
+  return m.includes(dir) || /JSON transform error|Malformed JSON|maximum_object_size/i.test(m);
+}
