@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { GuardDutyClient, ListFindingsCommand } from "@aws-sdk/client-guardduty";
 import { createEmulator } from "../emulator/server/app.ts";
-import { warmLookupIndex } from "../emulator/services/cloudtrail/lookup.ts";
+import { eventIndex, warmLookupIndex } from "../emulator/services/cloudtrail/lookup.ts";
 import { sdkRequest } from "../test/helpers/wire.ts";
 import { ms, percentile, table, timeCalls, writeBenchScenario } from "./lib.ts";
 import { BENCH_ACCOUNT, BENCH_DETECTOR } from "./synthetic.ts";
@@ -35,6 +35,7 @@ export async function benchHistory(): Promise<string> {
   const indexStart = performance.now();
   warmLookupIndex(emu.runtime);
   const indexMs = performance.now() - indexStart;
+  const events = eventIndex(emu.runtime).count;
   global.gc?.();
   const rss = process.memoryUsage().rss;
   const cfg = { region: "us-east-1", credentials: creds, endpoint: "https://cloudtrail.us-east-1.amazonaws.com", maxAttempts: 1 };
@@ -66,7 +67,7 @@ export async function benchHistory(): Promise<string> {
   rmSync(root, { recursive: true, force: true });
   return table([
     ["history and findings (in-process server time)", "p50", "p90", "target"],
-    [`LookupEvents AccessKeyId over ${emu.runtime.history.length.toLocaleString("en")} events`, ms(percentile(a, 50)), ms(percentile(a, 90)), "≤5 ms"],
+    [`LookupEvents AccessKeyId over ${events.toLocaleString("en")} events`, ms(percentile(a, 50)), ms(percentile(a, 90)), "≤5 ms"],
     ["LookupEvents EventName=RunInstances", ms(percentile(b, 50)), ms(percentile(b, 90)), "≤5 ms"],
     [
       `ListFindings severity≥7, not archived, over ${Number(process.env.BENCH_FINDINGS ?? 10_000).toLocaleString("en")}`,
