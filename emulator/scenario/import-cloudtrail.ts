@@ -1,7 +1,8 @@
 /**
  * Turns real CloudTrail files into a scenario: recordings/<name>/ with a manifest (generated responder
  * credentials in the dataset's account), briefings, state (the log bucket and a logging trail), history.ndjson
- * (every record, one a line, oldest first, for LookupEvents) and the original files in the bucket under AWSLogs/… where CloudTrail puts them.
+ * (every record, one a line, oldest first, for LookupEvents) and the original files in the bucket under
+ * AWSLogs/… where CloudTrail puts them.
  * Accepts CloudTrail's S3 delivery files ({"Records":[…]}, gzipped or not), JSON arrays of records, and
  * directories of either, recursively.
  */

@@ -60,6 +60,7 @@ export class RecordFile {
   finish(): void {
     this.flush();
     this.chunk = Buffer.alloc(0);
+    this.offsets.trim();
   }
 
   read(i: number): string {
