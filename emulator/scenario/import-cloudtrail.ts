@@ -1,7 +1,8 @@
 /**
  * Turns real CloudTrail files into a scenario: recordings/<name>/ with a manifest (generated responder
- * credentials in the dataset's account), briefings, state (the log bucket and a logging trail), history.json
- * (every record, for LookupEvents) and the original files in the bucket under AWSLogs/… where CloudTrail puts them.
+ * credentials in the dataset's account), briefings, state (the log bucket and a logging trail), history.ndjson
+ * (every record, one a line, oldest first, for LookupEvents) and the original files in the bucket under
+ * AWSLogs/… where CloudTrail puts them.
  * Accepts CloudTrail's S3 delivery files ({"Records":[…]}, gzipped or not), JSON arrays of records, and
  * directories of either, recursively.
  */
@@ -9,6 +10,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { writeJsonLines } from "./json-lines.ts";
 import { RECORDINGS_DIR } from "./loader.ts";
 import type { CloudTrailRecord } from "./types.ts";
 
@@ -245,7 +247,7 @@ ${sources}
 `;
   writeFileSync(join(dir, "scenario.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
-  writeFileSync(join(dir, "history.json"), `${JSON.stringify({ Records: records })}\n`);
+  writeJsonLines(join(dir, "history.ndjson"), records);
   writeFileSync(join(dir, "briefing.en.md"), en);
   writeFileSync(join(dir, "briefing.ja.md"), ja);
   return { dir, accountId, homeRegion, bucket, records: records.length, files: written, first, last };

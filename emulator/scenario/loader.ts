@@ -6,6 +6,7 @@ import { z } from "zod";
 import { PROJECT_ROOT } from "../core/paths.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
 import type { AccountState } from "../state/store.ts";
+import { readJsonLines } from "./json-lines.ts";
 import { formatIssues, manifestSchema } from "./manifest.ts";
 import { shiftTimes } from "./time-shift.ts";
 import type { CloudTrailRecord, LoadedScenario, ScenarioContent, ScenarioGenerator } from "./types.ts";
@@ -93,6 +94,25 @@ function newestTs(dir: string): number {
   return newest;
 }
 
+/**
+ * history.ndjson (one record a line, oldest first, as import-cloudtrail writes it), streamed record by record
+ * with times shifted; or history.json ({"Records": […]}, as imports before it wrote), read whole.
+ */
+function recordedHistory(dir: string, delta: number): Iterable<CloudTrailRecord> {
+  const lines = join(dir, "history.ndjson");
+  if (existsSync(lines)) {
+    return {
+      *[Symbol.iterator]() {
+        for (const r of readJsonLines(lines)) yield shiftTimes(r as CloudTrailRecord, delta);
+      },
+    };
+  }
+  const whole = join(dir, "history.json");
+  if (!existsSync(whole)) return [];
+  const history = shiftTimes((readJson(whole) as { Records: CloudTrailRecord[] }).Records, delta);
+  return history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
+}
+
 export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenario {
   const dir = join(root, name);
   const manifestFile = join(dir, "scenario.json");
@@ -118,13 +138,10 @@ export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenari
     const stateFile = join(dir, "state.json");
     const state = stateSchema.safeParse(readJson(stateFile));
     if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
-    const historyFile = join(dir, "history.json");
-    const history = existsSync(historyFile) ? shiftTimes((readJson(historyFile) as { Records: CloudTrailRecord[] }).Records, delta) : [];
-    history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
     return {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
       objects: directoryObjects(join(dir, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString()),
-      history,
+      history: recordedHistory(dir, delta),
     };
   };
   return { manifest, dir, briefing, content };

@@ -10,8 +10,12 @@ export interface ScenarioContent {
   /** Initial mutable state per account, times already shifted to the anchor. */
   accounts: Record<string, AccountState>;
   objects: RecordingObjects;
-  /** Recorded CloudTrail history (management and data events), oldest first. Read-only. */
-  history: readonly CloudTrailRecord[];
+  /**
+   * Recorded CloudTrail history (management and data events), oldest first, read-only, iterated once when
+   * LookupEvents first needs it. An array is used as it is; any other iterable (a generator yielding one record
+   * at a time) is streamed into a store on disk, so a large history never exists as objects all at once.
+   */
+  history: Iterable<CloudTrailRecord>;
 }
 
 export interface GeneratorOptions {

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Clock } from "../core/clock.ts";
 import type { Principal } from "../core/types.ts";
-import type { LoadedScenario, ScenarioContent } from "../scenario/types.ts";
+import type { CloudTrailRecord, LoadedScenario, ScenarioContent } from "../scenario/types.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
 import { ObjectStore, type RecordingObjects } from "./objects.ts";
@@ -97,7 +97,8 @@ export class Runtime {
     return new Date(this.store.data.anchor);
   }
 
-  get history() {
+  /** The scenario's history as the content gave it (LookupEvents keeps its own store of it). */
+  get history(): Iterable<CloudTrailRecord> {
     return this.content.history;
   }
 

@@ -13,6 +13,11 @@ const STRATUS = join(import.meta.dirname, "../fixtures/stratus-red-team");
 const INVICTUS = join(import.meta.dirname, "../fixtures/invictus-ir");
 const stratusFiles = readdirSync(STRATUS).filter((f) => f.endsWith(".json.gz"));
 const read = (file: string) => JSON.parse(gunzipSync(readFileSync(file)).toString("utf8"));
+const ndjson = (file: string) =>
+  readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 let work: string;
 beforeEach(() => {
@@ -42,7 +47,7 @@ describe("importCloudTrail", () => {
     ] as Record<string, any>[];
     const result = importCloudTrail([input], { scenario: "mixed", recordingsDir: join(work, "rec"), bucket: "evidence-logs" });
     expect(result.records).toBe(expected.length);
-    const history = JSON.parse(readFileSync(join(result.dir, "history.json"), "utf8")).Records as Record<string, any>[];
+    const history = ndjson(join(result.dir, "history.ndjson"));
     expect(new Set(history.map((r) => r.eventID))).toEqual(new Set(expected.map((r) => r.eventID)));
     expect(history.map((r) => r.eventTime)).toEqual([...history.map((r) => r.eventTime)].sort());
     // The Invictus records dominate: its recipient account and its (real) region become the scenario's.
@@ -53,9 +58,9 @@ describe("importCloudTrail", () => {
     expect(s.manifest.accountId).toBe("123837392027");
     expect(s.manifest.credentials[0].accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/);
     expect(Date.parse(s.manifest.recordedDiscovery)).toBeGreaterThan(Date.parse(history.at(-1)?.eventTime));
-    const content = await s.content(new Date());
-    expect(content.history).toHaveLength(expected.length);
-    expect(content.history.at(-1)?.eventTime.localeCompare(new Date().toISOString())).toBeLessThan(0);
+    const loaded = [...(await s.content(new Date())).history];
+    expect(loaded.map((r) => r.eventID)).toEqual(history.map((r) => r.eventID));
+    expect(loaded.at(-1)?.eventTime.localeCompare(new Date().toISOString())).toBeLessThan(0);
 
     const objects = walk(join(result.dir, "objects/evidence-logs")).map((f) => f.slice(join(result.dir, "objects/evidence-logs").length + 1));
     // The CloudTrail-named file keeps its name and goes where CloudTrail delivered it; each array becomes a log file.
@@ -102,6 +107,6 @@ describe("ir-range import-cloudtrail", () => {
     const state = JSON.parse(readFileSync(join(s.dir, "state.json"), "utf8"));
     expect(Object.keys(state.accounts[s.manifest.accountId].global.s3.buckets)).toEqual(["cli-bucket"]);
     const total = stratusFiles.reduce((n, f) => n + read(join(STRATUS, f)).length, 0);
-    expect(JSON.parse(readFileSync(join(s.dir, "history.json"), "utf8")).Records).toHaveLength(total);
+    expect(ndjson(join(s.dir, "history.ndjson"))).toHaveLength(total);
   });
 });

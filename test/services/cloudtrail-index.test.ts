@@ -25,7 +25,7 @@ function rec(i: number, ms: number, extra: Partial<Rec> = {}): Rec {
 
 function fakeContext(history: Rec[]): { ctx: RequestContext; journal: Rec[] } {
   const journal: Rec[] = [];
-  const runtime = { history, journal: { records: journal } } as unknown as Runtime;
+  const runtime = { history, journal: { records: journal }, onClose: () => {} } as unknown as Runtime;
   return { ctx: { runtime, region: "us-east-1", time: new Date(NOW) } as RequestContext, journal };
 }
 

@@ -46,6 +46,8 @@ const ARN_TYPES: [RegExp, string][] = [
   [/^arn:aws[\w-]*:cloudtrail:.*:trail\//, "AWS::CloudTrail::Trail"],
 ];
 
+const isObject = (v: unknown): boolean => v !== null && typeof v === "object";
+
 function walk(value: unknown, types: Record<string, string>, general: Record<string, string>, out: Map<string, Resource>, depth: number): void {
   if (depth > 5 || value === null || typeof value !== "object") return;
   if (Array.isArray(value)) {
@@ -64,6 +66,8 @@ function walk(value: unknown, types: Record<string, string>, general: Record<str
 
 /** Resources of a record: its own `resources` array when it has one, else the ids its parameters and response name. */
 export function recordResources(r: Rec): Resource[] {
+  // Many records name nothing (GetCallerIdentity, ListBuckets, ConsoleLogin): no map, no walks for those.
+  if (!Array.isArray(r.resources) && !isObject(r.requestParameters) && !isObject(r.responseElements)) return [];
   const out = new Map<string, Resource>();
   if (Array.isArray(r.resources)) {
     for (const res of r.resources as Rec[]) {
