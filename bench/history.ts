@@ -39,11 +39,11 @@ export async function loadBenchHistory(
   const emu = await createEmulator({ scenario: "bench-history", stateDir: join(root, "state"), recordingsDir: join(root, "recordings") });
   const loadMs = performance.now() - loadStart;
   const indexStart = performance.now();
-  warmLookupIndex(emu.runtime);
+  await warmLookupIndex(emu.runtime);
   const indexMs = performance.now() - indexStart;
   global.gc?.();
   const rss = process.memoryUsage().rss;
-  return { emu, events: eventIndex(emu.runtime).count, loadMs, indexMs, rssBefore, rss };
+  return { emu, events: (await eventIndex(emu.runtime)).count, loadMs, indexMs, rssBefore, rss };
 }
 
 /** The same load in a fresh process, which holds nothing but the server: RSS as `ir-range start` would show it. */

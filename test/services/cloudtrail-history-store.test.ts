@@ -9,7 +9,7 @@ import { CloudTrailClient, type Event, LookupEventsCommand, type LookupEventsCom
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeJsonLines } from "../../emulator/scenario/json-lines.ts";
 import type { CloudTrailRecord } from "../../emulator/scenario/types.ts";
-import { HistoryStore } from "../../emulator/services/cloudtrail/history-store.ts";
+import { BuildStopped, HistoryStore } from "../../emulator/services/cloudtrail/history-store.ts";
 import { startTestServer } from "../helpers/emulator.ts";
 
 const ACCOUNT = "444455556666";
@@ -50,16 +50,16 @@ describe("HistoryStore", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("gives every streamed record back exactly as JSON.stringify wrote it, and indexes it as an array would be", () => {
+  it("gives every streamed record back exactly as JSON.stringify wrote it, and indexes it as an array would be", async () => {
     // Every 50th record two hours late: the streamed lists place it by time, as the array's are built.
     const arrived = records.map((r, i) => (i % 50 === 25 ? { ...r, eventTime: iso(Date.parse(r.eventTime) - 7200_000) } : r));
-    const streamed = HistoryStore.build(
+    const streamed = await HistoryStore.build(
       (function* () {
         yield* arrived;
       })(),
       dir,
     );
-    const kept = HistoryStore.build(arrived, dir);
+    const kept = await HistoryStore.build(arrived, dir);
     try {
       expect(streamed.length).toBe(N);
       for (const i of [0, 7, 25, 41, 42, 43, 1234, N - 1]) {
@@ -92,9 +92,33 @@ describe("HistoryStore", () => {
     expect(() => streamed.read(0)).toThrow(/closed/);
   });
 
-  it("leaves no file in its directory, open or closed", () => {
+  it("lets other work run while it takes a long history in, and gives up when it is no longer wanted", async () => {
+    const many = function* () {
+      for (let i = 0; i < 20_000; i++) yield rec(i === 42 ? 43 : i);
+    };
+    const order: string[] = [];
+    const built = HistoryStore.build(many(), dir).then((store) => {
+      order.push("history taken in");
+      return store;
+    });
+    await new Promise((r) => setImmediate(r));
+    order.push("another call answered");
+    const store = await built;
+    expect(store.length).toBe(20_000);
+    store.close();
+    expect(order).toEqual(["another call answered", "history taken in"]);
+    // A reset or close in the meantime: the build stops at its next chunk and leaves no file.
+    const own = join(dir, "stopped");
+    let wanted = true;
+    const stopped = HistoryStore.build(many(), own, () => wanted);
+    wanted = false;
+    await expect(stopped).rejects.toBeInstanceOf(BuildStopped);
+    expect(readdirSync(own)).toEqual([]);
+  });
+
+  it("leaves no file in its directory, open or closed", async () => {
     const own = join(dir, "own");
-    const store = HistoryStore.build(records.values(), own);
+    const store = await HistoryStore.build(records.values(), own);
     // Unlinked as soon as opened: a killed server leaves nothing behind either (where the OS allows it).
     if (process.platform !== "win32") expect(readdirSync(own)).toEqual([]);
     store.close();

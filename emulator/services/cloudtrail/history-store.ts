@@ -17,6 +17,12 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+/** Records taken in between two turns of the event loop. */
+const CHUNK = 4096;
+
+/** A build given up because its history was replaced (a reset) or its runtime closed. */
+export class BuildStopped extends Error {}
+
 export class HistoryStore {
   private constructor(
     /** The history's part of the index, sequence numbers in history order. */
@@ -27,18 +33,27 @@ export class HistoryStore {
     private readonly file: RecordFile | undefined,
   ) {}
 
-  /** Takes in a history, oldest first; anything but an array is streamed to a file in dir. */
-  static build(source: Iterable<CloudTrailRecord>, dir: string): HistoryStore {
+  /**
+   * Takes in a history, oldest first; anything but an array is streamed to a file in dir. A million records take
+   * seconds, so the build yields to the event loop every few thousand (other calls are answered meanwhile) and
+   * stops, closing its file, when `wanted()` says its history was replaced or its runtime closed.
+   */
+  static async build(source: Iterable<CloudTrailRecord>, dir: string, wanted: () => boolean = () => true): Promise<HistoryStore> {
     const records = Array.isArray(source) ? (source as readonly CloudTrailRecord[]) : undefined;
     const file = records ? undefined : new RecordFile(dir, "cloudtrail-history");
     try {
       // Records kept in memory are read again for an attribute's first lookup; streamed ones are filed now.
       const lists = new EventLists(records ? (seq) => records[seq] : undefined);
       const idHashes = records ? undefined : new IntList(1024);
+      let n = 0;
       for (const r of source) {
         file?.append(JSON.stringify(r));
         lists.add(r);
         idHashes?.push(hashString(r.eventID));
+        if (++n % CHUNK === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (!wanted()) throw new BuildStopped();
+        }
       }
       file?.finish();
       lists.trim();

@@ -10,7 +10,7 @@ import type { OpHandler } from "../../core/types.ts";
 import type { CloudTrailRecord } from "../../scenario/types.ts";
 import type { Runtime } from "../../state/runtime.ts";
 import { EventLists } from "./event-lists.ts";
-import { HistoryStore, hashString } from "./history-store.ts";
+import { BuildStopped, HistoryStore, hashString } from "./history-store.ts";
 import { type AttrKey, accessKeyOf, LOOKUP_ATTRIBUTE_KEYS, readOnlyOf, servedRegion, VALUE_KEYS, type ValueKey } from "./lookup-attributes.ts";
 import { recordResources, recordUsername } from "./resources.ts";
 
@@ -178,31 +178,60 @@ class EventIndex {
 }
 
 const indexes = new WeakMap<Runtime, EventIndex>();
-const closing = new WeakSet<Runtime>();
+/** The build of each runtime's history store under way, and the history it is for. */
+const building = new WeakMap<Runtime, { source: Iterable<CloudTrailRecord>; done: Promise<void> }>();
+const closed = new WeakSet<Runtime>();
+const watching = new WeakSet<Runtime>();
 
 /**
- * The runtime's event index. Its history store is built on first use (streaming the scenario's history in) and
- * again when a reset replaced the history, the old store closed first; the runtime's close closes the last one.
+ * The runtime's event index. Its history store is built on first use (streaming the scenario's history in, with
+ * the event loop free between chunks) and again when a reset replaced the history: the replaced store is closed
+ * first, and a build still under way for it stops at its next chunk. The runtime's close closes the last one.
  */
-export function eventIndex(runtime: Runtime): EventIndex {
-  let idx = indexes.get(runtime);
-  const journal = runtime.journal.records as unknown as CloudTrailRecord[];
-  const source = runtime.history;
-  if (!idx || idx.source !== source) {
-    if (!closing.has(runtime)) {
-      runtime.onClose(() => indexes.get(runtime)?.store.close());
-      closing.add(runtime);
+export async function eventIndex(runtime: Runtime): Promise<EventIndex> {
+  if (!watching.has(runtime)) {
+    watching.add(runtime);
+    runtime.onClose(() => {
+      closed.add(runtime);
+      indexes.get(runtime)?.store.close();
+    });
+  }
+  for (;;) {
+    const source = runtime.history;
+    const journal = runtime.journal.records as unknown as CloudTrailRecord[];
+    let idx = indexes.get(runtime);
+    if (idx && idx.source === source) {
+      if (idx.journal !== journal || idx.count - idx.store.length > journal.length) {
+        // The journal was cleared (reset) and refilled: index it afresh rather than keep stale records.
+        idx = new EventIndex(source, idx.store, journal);
+        indexes.set(runtime, idx);
+      } else idx.sync();
+      return idx;
     }
-    // The replaced history's file goes before the new one is written: never two on disk.
-    idx?.store.close();
-    idx = new EventIndex(source, HistoryStore.build(source, runtime.stateDir), journal);
-    indexes.set(runtime, idx);
-  } else if (idx.journal !== journal || idx.count - idx.store.length > journal.length) {
-    // The journal was cleared (reset) and refilled: index it afresh rather than keep stale records.
-    idx = new EventIndex(source, idx.store, journal);
-    indexes.set(runtime, idx);
-  } else idx.sync();
-  return idx;
+    let b = building.get(runtime);
+    if (!b || b.source !== source) {
+      indexes.delete(runtime);
+      idx?.store.close();
+      const wanted = () => runtime.history === source && !closed.has(runtime);
+      const done = HistoryStore.build(source, runtime.stateDir, wanted).then((store) => {
+        if (wanted()) indexes.set(runtime, new EventIndex(source, store, runtime.journal.records as unknown as CloudTrailRecord[]));
+        else store.close();
+      });
+      b = { source, done };
+      building.set(runtime, b);
+      void done
+        .finally(() => {
+          if (building.get(runtime) === b) building.delete(runtime);
+        })
+        .catch(() => undefined);
+    }
+    try {
+      await b.done;
+    } catch (e) {
+      // Stopped for a newer history: the loop takes that one up. Anything else is a failure of this call.
+      if (!(e instanceof BuildStopped) || closed.has(runtime)) throw e;
+    }
+  }
 }
 
 /** The Event LookupEvents returns for a record; json is the record as JSON.stringify writes it. */
@@ -235,7 +264,7 @@ function tokenError(): AwsError {
   return new AwsError("InvalidNextTokenException", "Invalid NextToken. The token is either expired or invalid.", 400);
 }
 
-export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsCommandOutput> = (input, ctx) => {
+export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsCommandOutput> = async (input, ctx) => {
   const attrs = input.LookupAttributes ?? [];
   if (attrs.length > 1) {
     throw new AwsError("InvalidLookupAttributesException", "You cannot specify more than one lookup attribute.", 400);
@@ -272,7 +301,7 @@ export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsComma
   // CloudTrail Insights events are not recorded by ir-range: an insight lookup has nothing to return.
   if (input.EventCategory === "insight") return { Events: [] };
 
-  const idx = eventIndex(ctx.runtime);
+  const idx = await eventIndex(ctx.runtime);
   if (token && (token.s < 0 || token.s >= idx.count || !Number.isInteger(token.s) || idx.record(token.s)?.eventID !== token.e)) throw tokenError();
   // Only the last 90 days are searchable, and nothing after the emulator's now.
   const from = Math.max(start ?? 0, now - NINETY_DAYS);
@@ -299,6 +328,6 @@ export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsComma
  * each is as fast as the rest; all but the EventId table, built from the ids' hashes on the first lookup by id
  * (8 MB and about 100 ms over a million events, which most sessions never need).
  */
-export function warmLookupIndex(runtime: Runtime): void {
-  eventIndex(runtime).warm();
+export async function warmLookupIndex(runtime: Runtime): Promise<void> {
+  (await eventIndex(runtime)).warm();
 }
