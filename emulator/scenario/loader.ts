@@ -68,6 +68,7 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
       return e ? readFileSync(e.file) : undefined;
     },
     file: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.file : undefined),
+    fileRoots: () => [root],
   };
 }
 

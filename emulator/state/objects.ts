@@ -97,6 +97,8 @@ export interface RecordingObjects {
   read(accountId: string, bucket: string, key: string): Buffer | undefined;
   /** The file that holds the body, where the recording keeps it in one: readers that take paths (Athena) link it. */
   file?(accountId: string, bucket: string, key: string): string | undefined;
+  /** The directories every path `file` returns lies under (readers may be allowed to read them in place). */
+  fileRoots?(): string[];
 }
 
 export const noRecordingObjects: RecordingObjects = { list: () => [], head: () => undefined, read: () => undefined };
@@ -210,6 +212,11 @@ export class ObjectStore {
     if (!meta) return undefined;
     if (meta.blob) return this.readBlob(meta.blob);
     return this.recording.read(accountId, bucket, key);
+  }
+
+  /** Where the recording keeps the files `file` returns for its objects. */
+  recordingRoots(): string[] {
+    return this.recording.fileRoots?.() ?? [];
   }
 
   /** The file holding an object's body, when it is kept in one (never to be written: bodies are shared). */

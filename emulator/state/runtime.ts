@@ -63,6 +63,7 @@ export class Runtime {
       head: (a, b, k) => this.content.objects.head(a, b, k),
       read: (a, b, k) => this.content.objects.read(a, b, k),
       file: (a, b, k) => this.content.objects.file?.(a, b, k),
+      fileRoots: () => this.content.objects.fileRoots?.() ?? [],
     };
     this.objects = new ObjectStore((id) => this.store.account(id), recording, join(opts.stateDir, "blobs"));
   }

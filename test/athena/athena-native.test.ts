@@ -4,13 +4,16 @@
  * with the same rows and types — straight from the files, once cached, after new and deleted objects, and
  * where DuckDB cannot read the files as planned (the JavaScript reader takes over).
  */
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineFor } from "../../emulator/services/athena/engine.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
-import { BUCKET, ok, query, read, upload } from "./helpers.ts";
+import { BUCKET, FIXTURES, ok, query, read, upload } from "./helpers.ts";
 
 interface Side {
   server: TestServer;
@@ -20,6 +23,9 @@ interface Side {
 
 let native: Side;
 let js: Side;
+/** A server whose recording ships the CloudTrail files as its own: DuckDB reads them where they lie. */
+let recorded: Side;
+const recordings = mkdtempSync(join(tmpdir(), "ir-range-native-"));
 const both = () => [native, js];
 
 const ACCOUNT = "218007301253";
@@ -53,6 +59,12 @@ const APP_DDL = (name: string, prefix: string) =>
      list array<struct<name:string, v:int>>)
    ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://${BUCKET}/${prefix}/'`;
 
+/** The AWS Security Analytics Bootstrap CloudTrail DDL (CloudTrailSerde, partition projection), placeholders filled in. */
+const bootstrap = read("sql/aws-security-analytics-bootstrap/create_cloudtrail_table.sql")
+  .replaceAll("<bucket_name>/<optional_prefix>/", `${BUCKET}/`)
+  .replace("<YYYY>/<MM>/<DD>", "2023/07/01")
+  .replace("<account_num_1>,<account_num_2>,...", ACCOUNT);
+
 const ndjson = (rows: unknown[]) => `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`;
 
 async function put(key: string, body: string | Buffer): Promise<void> {
@@ -78,14 +90,17 @@ async function state(name: string) {
   return (await engineFor(native.server.emulator.runtime)).tableState(scope, "lab", name);
 }
 
-async function side(): Promise<Side> {
-  const server = await startTestServer({ scenario: "basic", clock: "2023-07-11T09:00:00Z" });
+async function side(recordingsDir?: string): Promise<Side> {
+  const server = await startTestServer({ scenario: "basic", clock: "2023-07-11T09:00:00Z", recordingsDir });
   return { server, ath: new AthenaClient(server.sdk()), s3: new S3Client(server.sdk()) };
 }
 
 beforeAll(async () => {
   native = await side();
   js = await side();
+  cpSync(join(import.meta.dirname, "../../recordings/basic"), join(recordings, "basic"), { recursive: true });
+  cpSync(join(FIXTURES, "cloudtrail"), join(recordings, "basic/objects", BUCKET), { recursive: true });
+  recorded = await side(recordings);
   const m = native.server.emulator.runtime.scenario.manifest;
   scope.accountId = m.accountId;
   scope.region = m.homeRegion;
@@ -129,13 +144,11 @@ beforeAll(async () => {
   }
   await put("amb/1.json", ndjson([{ userName: "lower" }]));
   await put("amb/2.json", ndjson([{ UserName: "upper" }]));
-  const bootstrap = read("sql/aws-security-analytics-bootstrap/create_cloudtrail_table.sql")
-    .replaceAll("<bucket_name>/<optional_prefix>/", `${BUCKET}/`)
-    .replace("<YYYY>/<MM>/<DD>", "2023/07/01")
-    .replace("<account_num_1>,<account_num_2>,...", ACCOUNT);
   const docs = (
     /CREATE EXTERNAL TABLE cloudtrail_logs \([\s\S]*?LOCATION '[^']*'/.exec(read("sql/awsdocs-athena/cloudtrail-logs.md")) as RegExpExecArray
   )[0].replace(/LOCATION '[^']*'/, `LOCATION 's3://${BUCKET}/AWSLogs/${ACCOUNT}/CloudTrail/'`);
+  await ok(recorded.ath, "CREATE DATABASE lab");
+  await ok(recorded.ath, bootstrap, { database: "lab" });
   for (const s of both()) {
     await ok(s.ath, bootstrap, { database: "lab" });
     await ok(s.ath, docs, { database: "lab" });
@@ -170,7 +183,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of [native, js]) await s?.server.stop();
+  for (const s of [native, js, recorded]) await s?.server.stop();
+  rmSync(recordings, { recursive: true, force: true });
 });
 
 describe("DuckDB reading the files matches the JavaScript serdes", () => {
@@ -189,6 +203,19 @@ describe("DuckDB reading the files matches the JavaScript serdes", () => {
     expect(docs.length).toBe(1011);
     await same("SELECT useridentity.sessioncontext.sessionissuer.username, useridentity.accesskeyid, count(*) FROM cloudtrail_logs GROUP BY 1, 2");
     await same("SELECT eventname, json_extract_scalar(requestparameters, '$.bucketName'), resources FROM cloudtrail WHERE cardinality(resources) > 0");
+  });
+
+  it("reads a recording's own CloudTrail files where they lie, with the same rows", async () => {
+    const sqlAll = `SELECT *, "$path" FROM cloudtrail`;
+    expect((await rowsOf(recorded, sqlAll)).rows).toEqual((await rowsOf(js, sqlAll)).rows);
+    const engine = await engineFor(recorded.server.emulator.runtime);
+    expect(engine.tableState({ accountId: scope.accountId, region: scope.region }, "lab", "cloudtrail")).toMatchObject({ reader: "native" });
+    // The recording's files stay as they are when the table goes: nothing of theirs is removed.
+    await ok(recorded.ath, "DROP TABLE cloudtrail", { database: "lab" });
+    const shipped = join(recordings, "basic/objects", BUCKET, "AWSLogs", ACCOUNT, "CloudTrail/us-east-1/2023/07/10");
+    expect(readdirSync(shipped)).toHaveLength(readdirSync(join(FIXTURES, "cloudtrail/AWSLogs", ACCOUNT, "CloudTrail/us-east-1/2023/07/10")).length);
+    await ok(recorded.ath, bootstrap, { database: "lab" });
+    expect((await rowsOf(recorded, sqlAll)).rows).toHaveLength(1011);
   });
 
   it("reads every kind of CloudTrail file the JavaScript reader accepts", async () => {

@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import type { DuckDBConnection, DuckDBInstance, DuckDBType } from "@duckdb/node-api";
 
 type DuckDBModule = typeof import("@duckdb/node-api");
@@ -51,9 +51,11 @@ export class Engine {
     private readonly dir: string,
     /** Per-query limit (IR_RANGE_ATHENA_TIMEOUT_MS, default 120 s); memory is IR_RANGE_ATHENA_MEMORY (default 1GB). */
     private readonly timeoutMs: number,
+    roots: string[],
   ) {
     const host: DuckHost = {
       dir,
+      roots,
       serial: (fn) => this.serial(() => fn(this.setup)),
       connect: () => this.db.connect(),
       ensureSchema: (setup, name) => this.ensureSchema(setup, name),
@@ -62,8 +64,10 @@ export class Engine {
     this.tables = new TableLoader(host);
   }
 
-  static async create(): Promise<Engine> {
+  /** `roots`: directories of the recording's object files, which DuckDB may read in place. */
+  static async create(roots: string[] = []): Promise<Engine> {
     const dir = mkdtempSync(join(tmpdir(), "ir-range-athena-"));
+    const readable = [dir, ...roots].map((d) => (d.endsWith(sep) ? d : `${d}${sep}`));
     const duck: DuckDBModule = await import("@duckdb/node-api");
     TypeId = duck.DuckDBTypeId;
     const db = await duck.DuckDBInstance.create(":memory:", {
@@ -78,9 +82,10 @@ export class Engine {
       "SET GLOBAL TimeZone='UTC'",
       "SET GLOBAL integer_division=true",
       "SET enable_external_file_cache=false",
-      // Only our own directory stays readable (and holds what spills); then the configuration is frozen.
+      // Only our own directory (which holds what spills) and the recording's object files stay readable;
+      // then the configuration is frozen for every connection.
       `SET temp_directory=${quoteString(join(dir, "spill"))}`,
-      `SET allowed_directories=[${quoteString(`${dir}/`)}]`,
+      `SET allowed_directories=[${readable.map(quoteString).join(", ")}]`,
       "SET enable_external_access=false",
       "SET lock_configuration=true",
       // json_value gives a scalar's JSON text (NULL for objects and arrays, as Presto's json_extract_scalar) in one parse.
@@ -93,7 +98,7 @@ export class Engine {
       await setup.run(s);
     }
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return new Engine(db, setup, dir, Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000));
+    return new Engine(db, setup, dir, Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000), readable.slice(1));
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -290,7 +295,7 @@ const engines = new WeakMap<Runtime, Promise<Engine>>();
 export function engineFor(runtime: Runtime): Promise<Engine> {
   let e = engines.get(runtime);
   if (!e) {
-    const created = Engine.create();
+    const created = Engine.create(runtime.objects.recordingRoots());
     e = created;
     engines.set(runtime, e);
     runtime.onClose(async () => {

@@ -1,8 +1,9 @@
 /**
- * The S3 objects a table reads, as files in the engine's private directory: the only place DuckDB may read.
- * Bodies kept in files are hard-linked (never copied or written through); others are written once. A file is
- * named by the object's identity (account, bucket, key, ETag, size), so a changed object gets a new file, and
- * keeps the key's .gz ending: DuckDB, like Athena, decompresses by file name.
+ * The S3 objects a table reads, as files DuckDB may read: a recording's own files where they lie (their
+ * directories are the only ones besides the engine's private one that DuckDB may open), else files in the private
+ * directory — hard links to bodies kept in files (blobs), bodies written once otherwise. A private file is named
+ * by the object's identity (account, bucket, key, ETag, size), so a changed object gets a new file, and keeps the
+ * key's .gz ending: DuckDB, like Athena, decompresses by file name.
  */
 import { createHash } from "node:crypto";
 import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,8 @@ export interface MirrorObject {
 
 export interface MirroredFile {
   path: string;
+  /** A file of the private directory (ours to remove), not a recording's own. */
+  owned: boolean;
   /** Decompressed size as far as it matters: gzip's ISIZE for large gz files, a bound below 16 MiB for others. */
   rawSize: number;
 }
@@ -31,8 +34,14 @@ const SMALL_GZ = 256 * 1024;
 
 export class ObjectMirror {
   private readonly files = new Map<string, MirroredFile>();
+  /** Recording files read in place, by path: each stands for one object (the file map joins rows by path). */
+  private readonly inPlace = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    /** Directories DuckDB may read in place (with a trailing separator). */
+    private readonly roots: string[] = [],
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -45,6 +54,13 @@ export class ObjectMirror {
     const path = join(this.dir, `${createHash("sha256").update(id).digest("hex").slice(0, 40)}${gz ? ".gz" : ""}`);
     const src = objects.file(o.accountId, o.bucket, o.key);
     let rawSize = gz ? o.size * 64 : o.size;
+    if (src && /\.gz$/i.test(src) === gz && this.roots.some((r) => src.startsWith(r)) && !this.inPlace.has(src)) {
+      if (gz && o.size > SMALL_GZ) rawSize = isize(src, o.size) ?? rawSize;
+      const file = { path: src, owned: false, rawSize };
+      this.inPlace.add(src);
+      this.files.set(id, file);
+      return file;
+    }
     if (src) {
       try {
         linkSync(src, path);
@@ -60,7 +76,7 @@ export class ObjectMirror {
       writeFileSync(path, body);
       if (gz && body.length >= 4) rawSize = body.readUInt32LE(body.length - 4);
     }
-    const file = { path, rawSize };
+    const file = { path, owned: true, rawSize };
     this.files.set(id, file);
     return file;
   }
@@ -69,7 +85,8 @@ export class ObjectMirror {
   retain(ids: Set<string>): void {
     for (const [id, f] of this.files) {
       if (ids.has(id)) continue;
-      rmSync(f.path, { force: true });
+      if (f.owned) rmSync(f.path, { force: true });
+      else this.inPlace.delete(f.path);
       this.files.delete(id);
     }
   }

@@ -23,6 +23,8 @@ import type { TableDef } from "./state.ts";
 /** What the loader needs of the engine: its private directory and DuckDB connections. */
 export interface DuckHost {
   readonly dir: string;
+  /** Directories of recording files DuckDB may read in place. */
+  readonly roots: string[];
   /** Runs catalog changes one at a time on the setup connection. */
   serial<T>(fn: (setup: DuckDBConnection) => Promise<T>): Promise<T>;
   /** A connection of its own, for a background load that must not hold up the setup connection. */
@@ -66,8 +68,11 @@ interface Entry {
   say: (line: string) => void;
 }
 
-/** Files sampled to learn how a table's data spells its keys: the first and last objects by key. */
-const SAMPLE_FILES = 3;
+/**
+ * Files sampled to learn how a table's data spells its keys, from the first and the last objects by key: for
+ * CloudTrail, whose keys AWS fixes (and CLOUDTRAIL_KEYS knows), one of each.
+ */
+const SAMPLE_FILES = { cloudtrail: 1, json: 3 };
 const SAMPLE_BYTES = 64 * 2 ** 20;
 
 export class TableLoader {
@@ -89,7 +94,7 @@ export class TableLoader {
   }
 
   constructor(private readonly host: DuckHost) {
-    this.mirror = new ObjectMirror(join(host.dir, "objects"));
+    this.mirror = new ObjectMirror(join(host.dir, "objects"), host.roots);
   }
 
   /** Makes the table's views current; returns the bytes it scans and whether its rows come straight from files. */
@@ -261,7 +266,8 @@ export class TableLoader {
 
   /** How the data spells the table's keys, from a sample; undefined leaves the table to the JavaScript reader. */
   private plan(scope: Scope, t: TableDef, kind: NativePlan["kind"], objects: Loaded[]): NativePlan | undefined {
-    const picks = objects.length <= 2 * SAMPLE_FILES ? objects : [...objects.slice(0, SAMPLE_FILES), ...objects.slice(-SAMPLE_FILES)];
+    const n = SAMPLE_FILES[kind];
+    const picks = objects.length <= 2 * n ? objects : [...objects.slice(0, n), ...objects.slice(-n)];
     const sample: unknown[] = [];
     let bytes = 0;
     try {
