@@ -13,7 +13,6 @@ import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
 import { bucketFromHost } from "../protocols/codecs/rest-xml.ts";
 import { InputError } from "../protocols/decode.ts";
-import { reviveTimestamps } from "../protocols/encode.ts";
 import { operationsOf } from "../protocols/schema.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import type { ServiceRouter } from "../router/service-router.ts";
@@ -176,7 +175,7 @@ export class Dispatcher {
           }
         });
       }
-      return codec.encode(op, reviveTimestamps(op.output, output ?? {}) as Record<string, unknown>, svc, requestId);
+      return codec.encode(op, output ?? {}, svc, requestId);
     } catch (e) {
       if (e instanceof AwsError || e instanceof InputError) {
         error = e instanceof AwsError ? e : inputErrorToAws(e, v, svc);
