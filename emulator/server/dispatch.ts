@@ -105,9 +105,7 @@ export class Dispatcher {
       throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
     }
     const verified =
-      "expires" in auth
-        ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host))
-        : await verifySigV4(req, auth, cred.secretAccessKey);
+      "expires" in auth ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host)) : verifySigV4(req, auth, cred.secretAccessKey);
     if (!verified) {
       throw new AwsError(
         v.badSignature,
