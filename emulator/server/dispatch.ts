@@ -113,7 +113,8 @@ export class Dispatcher {
         v.badSignatureStatus,
       );
     }
-    return { ...cred.principal, accessKeyId: auth.accessKeyId };
+    // Not { ...principal, accessKeyId }: that form is slow in Node 20's V8 (see parseSigV4).
+    return Object.assign({}, cred.principal, { accessKeyId: auth.accessKeyId });
   }
 
   private async handleService(
