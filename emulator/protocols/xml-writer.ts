@@ -59,10 +59,19 @@ function compileSimple(ns: NormalizedSchema): Simple {
   if (ns.isBlobSchema()) return (v) => (v && typeof v === "object" ? toBase64(v as Uint8Array) : unexpected());
   if (ns.isTimestampSchema()) {
     const text = timestampText(determineTimestampFormat(ns, SETTINGS));
+    // Stored times are strings that come back call after call: each is parsed and formatted once.
+    const written = new Map<string, string>();
     return (v) => {
       if (v instanceof Date) return text(v);
-      if (typeof v === "string" || typeof v === "number") return text(new Date(v));
-      return unexpected();
+      if (typeof v === "number") return text(new Date(v));
+      if (typeof v !== "string") return unexpected();
+      let t = written.get(v);
+      if (t === undefined) {
+        t = text(new Date(v));
+        if (written.size >= 1024) written.clear();
+        written.set(v, t);
+      }
+      return t;
     };
   }
   if (ns.isBigDecimalSchema()) return (v) => (v instanceof NumericValue ? v.string : v === null ? unexpected() : String(v));
@@ -128,7 +137,8 @@ function structTag(ns: NormalizedSchema): string {
 interface StructPlan {
   /** Members written as attributes: [member, attribute name, text]. */
   attributes: [string, string, Simple][];
-  children: [string, Part][];
+  /** [member, writer, written even when absent]. */
+  children: [string, Part, boolean][];
   /** Members written even when absent (idempotency tokens). */
   always: Set<string>;
   ownXmlns: string;
@@ -153,7 +163,7 @@ function planStruct(ns: NormalizedSchema, parentXmlns: string | undefined): Stru
       continue;
     }
     const part = aggregatePart(member, xmlns) ?? simpleElement(member, (traits.xmlName as string | undefined) ?? member.getMemberName(), xmlns);
-    plan.children.push([name, part]);
+    plan.children.push([name, part, plan.always.has(name)]);
   }
   return plan;
 }
@@ -161,28 +171,38 @@ function planStruct(ns: NormalizedSchema, parentXmlns: string | undefined): Stru
 function structPart(ns: NormalizedSchema, parentXmlns: string | undefined): StructPart {
   return lazyStruct(() => {
     const plan = planStruct(ns, parentXmlns);
+    const plain = plan.attributes.length === 0 && plan.ownXmlns === "";
     return (value: unknown, tag: string) => {
-      const [attrs, children] = structContent(plan, value);
-      return element(tag, attrs, children);
+      const v = structValue(plan, value);
+      return element(tag, plain ? "" : structAttributes(plan, v), structChildren(plan, v));
     };
   });
 }
 
-function structContent(plan: StructPlan, value: unknown): [string, string] {
+function structValue(plan: StructPlan, value: unknown): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) unexpected();
   const v = value as Record<string, unknown>;
   if (plan.union && v.$unknown !== undefined) unexpected();
+  return v;
+}
+
+/** The attributes of a structure's element: its attribute members, then its namespace. */
+function structAttributes(plan: StructPlan, v: Record<string, unknown>): string {
   let attrs = "";
   for (const [name, attr, simple] of plan.attributes) {
     const m = v[name];
     if (m != null || plan.always.has(name)) attrs += ` ${attr}="${escapeAttribute(simple(m))}"`;
   }
+  return attrs + plan.ownXmlns;
+}
+
+function structChildren(plan: StructPlan, v: Record<string, unknown>): string {
   let children = "";
-  for (const [name, part] of plan.children) {
+  for (const [name, part, always] of plan.children) {
     const m = v[name];
-    if (m != null || plan.always.has(name)) children += part(m);
+    if (m != null || always) children += part(m);
   }
-  return [attrs + plan.ownXmlns, children];
+  return children;
 }
 
 function listPart(list: NormalizedSchema, parentXmlns: string | undefined): Part {
@@ -285,10 +305,18 @@ export function compiledXml(ns: NormalizedSchema): RootWriter {
   w = {
     body: (value, xmlNamespace) => {
       const { plan, tag, xmlnsSet } = root();
-      const [attrs, children] = structContent(plan, value);
+      const v = structValue(plan, value);
+      const attrs = structAttributes(plan, v);
+      const children = structChildren(plan, v);
       return element(tag, xmlNamespace && !xmlnsSet ? `${attrs} xmlns="${escapeAttribute(xmlNamespace)}"` : attrs, children);
     },
-    members: (value) => structContent(root().plan, value)[1],
+    members: (value) => {
+      const { plan } = root();
+      const v = structValue(plan, value);
+      // Written only to fail where the SDK fails: the envelope has no place for root attributes.
+      if (plan.attributes.length > 0) structAttributes(plan, v);
+      return structChildren(plan, v);
+    },
   };
   roots.set(ns, w);
   return w;
