@@ -22,9 +22,22 @@ export interface SigV4Auth {
 
 const SCOPE = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
 
-function fromScope(credential: string): Pick<SigV4Auth, "accessKeyId" | "date" | "region" | "service"> | undefined {
+/** The auth record of a credential scope and the fields signed with it; undefined when the scope is malformed. */
+function authOf(credential: string, signedHeaders: string | undefined, signature: string | undefined, presigned: boolean, sessionToken: string | undefined) {
   const m = SCOPE.exec(credential.trim());
-  return m ? { accessKeyId: m[1], date: m[2], region: m[3], service: m[4] } : undefined;
+  if (!m) return undefined;
+  // Built field by field: in V8 11 (Node 20) an object spread followed by more fields costs microseconds.
+  const auth: SigV4Auth = {
+    accessKeyId: m[1],
+    date: m[2],
+    region: m[3],
+    service: m[4],
+    signedHeaders: (signedHeaders ?? "").split(";").filter(Boolean),
+    signature: signature ?? "",
+    presigned,
+    sessionToken,
+  };
+  return auth;
 }
 
 /** "Credential=…, SignedHeaders=…, Signature=…": each field's value up to any second "=", the last of a repeated field. */
@@ -48,35 +61,12 @@ export function parseSigV4(req: WireRequest): SigV4Auth | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith("AWS4-HMAC-SHA256")) {
     const fields = authorizationFields(header);
-    const scope = fromScope(fields.get("Credential") ?? "");
-    if (!scope) return undefined;
-    // Fields spelt out: in V8 11 (Node 20) an object spread followed by more fields costs microseconds.
-    return {
-      accessKeyId: scope.accessKeyId,
-      date: scope.date,
-      region: scope.region,
-      service: scope.service,
-      signedHeaders: (fields.get("SignedHeaders") ?? "").split(";").filter(Boolean),
-      signature: fields.get("Signature") ?? "",
-      presigned: false,
-      sessionToken: req.headers["x-amz-security-token"],
-    };
+    return authOf(fields.get("Credential") ?? "", fields.get("SignedHeaders"), fields.get("Signature"), false, req.headers["x-amz-security-token"]);
   }
   const q = new Map(req.query);
   const credential = q.get("X-Amz-Credential");
   if (q.get("X-Amz-Algorithm") === "AWS4-HMAC-SHA256" && credential) {
-    const scope = fromScope(credential);
-    if (!scope) return undefined;
-    return {
-      accessKeyId: scope.accessKeyId,
-      date: scope.date,
-      region: scope.region,
-      service: scope.service,
-      signedHeaders: (q.get("X-Amz-SignedHeaders") ?? "").split(";").filter(Boolean),
-      signature: q.get("X-Amz-Signature") ?? "",
-      presigned: true,
-      sessionToken: q.get("X-Amz-Security-Token"),
-    };
+    return authOf(credential, q.get("X-Amz-SignedHeaders"), q.get("X-Amz-Signature"), true, q.get("X-Amz-Security-Token"));
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import { buildQueryString } from "@smithy/core/protocols";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
+import { rng } from "../../bench/lib.ts";
 import { parseSigV4, verifySigV4 } from "../../emulator/auth/sigv4.ts";
 import type { WireRequest } from "../../emulator/protocols/wire.ts";
 import { toWire } from "../../emulator/server/http-wire.ts";
@@ -18,17 +19,6 @@ import { referenceVerifySigV4 } from "../helpers/sigv4-reference.ts";
 import { hasBotocore } from "../helpers/wire.ts";
 
 const BOTOCORE_SIGN = fileURLToPath(new URL("../helpers/botocore_sign.py", import.meta.url));
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SECRET = "irRangeResponderSecretKey0000000000000001";
 const EMPTY = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

@@ -6,21 +6,11 @@ import { XmlShapeSerializer } from "@aws-sdk/core/protocols";
 import { NormalizedSchema } from "@smithy/core/schema";
 import { NumericValue } from "@smithy/core/serde";
 import { describe, expect, it } from "vitest";
+import { rng } from "../../bench/lib.ts";
 import { reviveTimestamps } from "../../emulator/protocols/encode.ts";
 import { operationsOf } from "../../emulator/protocols/schema.ts";
 import { compiledXml, xmlBody, xmlMembers } from "../../emulator/protocols/xml-writer.ts";
 import { allServices } from "../../emulator/services/index.ts";
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STRINGS = ["", "web-1", "a&b<c>d\"e'f", "line\r\nbreak\u0085\u2028end", "日本語", "  spaced  ", "]]>", "0"];
 const TIMES = [new Date("2026-10-16T22:07:23Z"), new Date("2026-10-16T22:07:23.456Z"), "2026-01-02T03:04:05.000Z", 1_760_000_000_123];
