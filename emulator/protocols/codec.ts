@@ -16,6 +16,7 @@ export interface Codec {
   route(req: WireRequest, svc: ServiceDefinition, mod: SchemaModule): RoutedOperation | undefined;
   /** The typed input; throws InputError or AwsError on bad input. */
   decode(req: WireRequest, op: OperationSchemas, routed: RoutedOperation, svc: ServiceDefinition): Record<string, unknown>;
+  /** The output as the handler returned it: times may still be ISO strings (as state keeps them) or Dates. */
   encode(op: OperationSchemas, output: Record<string, unknown>, svc: ServiceDefinition, requestId: string): WireResponse;
   error(err: AwsError, svc: ServiceDefinition | undefined, requestId: string): WireResponse;
 }

@@ -176,9 +176,13 @@ export function decodeQuery(ns: NormalizedSchema, node: QueryTree | string | und
   if (ns.isStructSchema()) {
     if (typeof node !== "object") throw new InputError("type", path, `Invalid value for ${path}: expected a structure`);
     const out: Record<string, unknown> = {};
-    for (const [name, member] of ns.structIterator()) {
+    // Most members are absent: only those present are decoded (and get a path).
+    const empty = Object.keys(node).length === 0;
+    for (const [name, member] of empty ? [] : ns.structIterator()) {
       const key = queryKey(name, member.getMergedTraits(), !!opts.ec2);
-      const value = decodeQuery(member, lookup(node, key) ?? (key !== name ? lookup(node, name) : undefined), join(path, name), opts);
+      const found = lookup(node, key) ?? (key !== name ? lookup(node, name) : undefined);
+      if (found === undefined) continue;
+      const value = decodeQuery(member, found, join(path, name), opts);
       if (value !== undefined) out[name] = value;
     }
     checkRequired(ns, out, path);

@@ -1,25 +1,6 @@
-/** Response bodies written by the SDK's own shape serializers, so the clients read back exactly what we mean. */
-import { JsonShapeSerializer, XmlShapeSerializer } from "@aws-sdk/core/protocols";
+/** JSON response bodies written by the SDK's own shape serializer, so the clients read back exactly what we mean. */
+import { JsonShapeSerializer } from "@aws-sdk/core/protocols";
 import type { NormalizedSchema } from "@smithy/core/schema";
-
-export function xmlBody(schema: NormalizedSchema, value: Record<string, unknown>, xmlNamespace: string): string {
-  const s = new XmlShapeSerializer({
-    xmlNamespace,
-    serviceNamespace: "",
-    timestampFormat: { useTrait: true, default: 5 },
-  });
-  s.write(schema, value);
-  return String(s.flush());
-}
-
-/** Children of the serialized root element, for embedding in the protocol's response envelope. */
-export function xmlMembers(schema: NormalizedSchema, value: Record<string, unknown>): string {
-  if (!schema.isStructSchema()) return "";
-  const xml = xmlBody(schema, value, "");
-  const open = xml.indexOf(">");
-  if (xml[open - 1] === "/") return "";
-  return xml.slice(open + 1, xml.lastIndexOf("</"));
-}
 
 export function jsonBody(schema: NormalizedSchema, value: unknown, useJsonName: boolean): string {
   if (!schema.isStructSchema() && !schema.isUnitSchema()) {

@@ -36,11 +36,18 @@ export function operationsOf(mod: SchemaModule): Map<string, OperationSchemas> {
   return ops;
 }
 
+const required = new WeakMap<object, ReadonlySet<string>>();
+const NONE: ReadonlySet<string> = new Set();
+
 /** Members 0..n-1 of a static structure schema are required; the count is its 7th element. */
-export function requiredMembers(ns: NormalizedSchema): Set<string> {
-  if (!ns.isStructSchema()) return new Set();
+export function requiredMembers(ns: NormalizedSchema): ReadonlySet<string> {
+  if (!ns.isStructSchema()) return NONE;
   const sc = ns.getSchema() as unknown as unknown[];
-  const count = typeof sc[6] === "number" ? sc[6] : 0;
-  const names = sc[4] as string[];
-  return new Set(names.slice(0, count));
+  let set = required.get(sc);
+  if (!set) {
+    const count = typeof sc[6] === "number" ? sc[6] : 0;
+    set = new Set((sc[4] as string[]).slice(0, count));
+    required.set(sc, set);
+  }
+  return set;
 }

@@ -22,10 +22,15 @@ export function isFormBody(req: WireRequest): boolean {
   return (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
 }
 
-/** Form fields of a query-protocol request: the body for POST, the query string for GET. */
+const parsedForms = new WeakMap<WireRequest, [string, string][]>();
+
+/** Form fields of a query-protocol request: the body for POST, the query string for GET. Parsed once per request. */
 export function formFields(req: WireRequest): [string, string][] {
-  if (req.method === "POST" && req.body.length > 0) {
-    return [...new URLSearchParams(req.body.toString("utf8")).entries()];
+  if (req.method !== "POST" || req.body.length === 0) return req.query;
+  let fields = parsedForms.get(req);
+  if (!fields) {
+    fields = [...new URLSearchParams(req.body.toString("utf8")).entries()];
+    parsedForms.set(req, fields);
   }
-  return req.query;
+  return fields;
 }

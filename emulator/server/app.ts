@@ -1,9 +1,8 @@
-/** The HTTP front: express 5 turns requests into WireRequests for the dispatcher, plus /_ir-range/ routes. */
+/** The emulator and its HTTP server: AWS calls on node:http (http-wire.ts), the /_ir-range/ routes on express 5. */
 
-import type { Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import express, { type Request, type Response } from "express";
+import express from "express";
 import { Clock } from "../core/clock.ts";
 import { snapshotOf } from "../grading/snapshot.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
@@ -13,8 +12,8 @@ import { setAthenaLog } from "../services/athena/engine.ts";
 import { attachTrailDelivery, flushTrailDelivery } from "../services/cloudtrail/delivery.ts";
 import { allServices } from "../services/index.ts";
 import { Runtime } from "../state/runtime.ts";
-import { BodyTooLargeError, decodeAwsChunked, isAwsChunked, readBody } from "./body.ts";
 import { type ConnectionInfo, Dispatcher } from "./dispatch.ts";
+import { awsListener } from "./http-wire.ts";
 
 export interface EmulatorOptions {
   scenario: string;
@@ -60,35 +59,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
   };
 }
 
-function toWire(req: Request, body: Buffer): WireRequest {
-  const url = req.originalUrl;
-  const q = url.indexOf("?");
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
-  return {
-    method: req.method,
-    rawPath: q < 0 ? url : url.slice(0, q),
-    query: q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()],
-    headers,
-    body: isAwsChunked(headers) ? decodeAwsChunked(body) : body,
-  };
-}
-
-function send(res: Response, wire: WireResponse, head: boolean): void {
-  res.status(wire.status);
-  for (const [k, v] of Object.entries(wire.headers)) res.setHeader(k, v);
-  if (wire.body instanceof Readable) {
-    if (head) {
-      wire.body.destroy();
-      res.end();
-    } else wire.body.pipe(res);
-    return;
-  }
-  const body = typeof wire.body === "string" ? Buffer.from(wire.body) : Buffer.from(wire.body.buffer, wire.body.byteOffset, wire.body.byteLength);
-  if (!wire.headers["content-length"]) res.setHeader("content-length", body.length);
-  res.end(head ? undefined : body);
-}
-
+/** The range's own routes under /_ir-range/ (health, briefing, journal, snapshot, reset). */
 export function createApp(emulator: Emulator, info: () => Record<string, unknown>): express.Express {
   const app = express();
   app.disable("x-powered-by");
@@ -111,20 +82,13 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
     await emulator.runtime.reset();
     res.json({ status: "reset", anchor: emulator.runtime.anchor.toISOString() });
   });
-  app.use(async (req, res) => {
-    let body: Buffer;
-    try {
-      body = await readBody(req);
-    } catch (e) {
-      res.status(e instanceof BodyTooLargeError ? 413 : 400).end();
-      return;
-    }
-    const remote = (req.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, "");
-    const wire = await emulator.handle(toWire(req, body), { sourceIp: remote });
-    send(res, wire, req.method === "HEAD");
-  });
+  // Any other path under /_ir-range/ is no route of ours: it is answered as an AWS call, as every other path is.
+  app.use(awsListener(emulator.handle));
   return app;
 }
+
+/** Express routes ignore case, so /_IR-RANGE/health reaches them as it always did. */
+const OWN_ROUTES = /^\/_ir-range\//i;
 
 export interface RunningServer {
   url: string;
@@ -146,9 +110,15 @@ export async function startServer(opts: EmulatorOptions & { host?: string; port?
     now: emulator.runtime.clock.now().toISOString(),
     anchor: emulator.runtime.anchor.toISOString(),
   }));
-  const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(opts.port ?? 4566, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-    s.on("error", reject);
+  const aws = awsListener(emulator.handle);
+  // AWS calls go straight to the dispatcher; only the range's own routes pay for express.
+  const server = createServer((req, res) => (OWN_ROUTES.test(req.url ?? "") ? app(req, res) : aws(req, res)));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 4566, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   }).catch(async (e) => {
     await emulator.close();
     throw e;

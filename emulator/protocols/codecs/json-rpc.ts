@@ -3,7 +3,7 @@ import type { ErrorVocabulary } from "../../core/errors.ts";
 import { AwsError } from "../../core/errors.ts";
 import type { Codec } from "../codec.ts";
 import { decodeJson } from "../decode.ts";
-import { jsonBody } from "../encode.ts";
+import { jsonBody, reviveTimestamps } from "../encode.ts";
 
 const vocabulary: ErrorVocabulary = {
   validation: "ValidationException",
@@ -43,7 +43,11 @@ function makeJsonRpcCodec(version: "1.0" | "1.1"): Codec {
       return (decodeJson(op.input, doc) ?? {}) as Record<string, unknown>;
     },
     encode(op, output, _svc, requestId) {
-      return { status: 200, headers: { "content-type": contentType, "x-amzn-requestid": requestId }, body: jsonBody(op.output, output, false) };
+      return {
+        status: 200,
+        headers: { "content-type": contentType, "x-amzn-requestid": requestId },
+        body: jsonBody(op.output, reviveTimestamps(op.output, output), false),
+      };
     },
     error(err, _svc, requestId) {
       const body = JSON.stringify({ __type: err.code, message: err.message, ...err.fields });

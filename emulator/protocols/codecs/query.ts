@@ -2,8 +2,9 @@
 import type { ErrorVocabulary } from "../../core/errors.ts";
 import type { Codec } from "../codec.ts";
 import { buildQueryTree, decodeQuery } from "../decode.ts";
-import { xmlEscape, xmlMembers } from "../encode.ts";
+import { xmlEscape } from "../encode.ts";
 import { formFields } from "../wire.ts";
+import { xmlMembers } from "../xml-writer.ts";
 
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const ENVELOPE_FIELDS = new Set(["Action", "Version"]);

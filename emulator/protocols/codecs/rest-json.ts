@@ -2,7 +2,7 @@
 import type { ErrorVocabulary } from "../../core/errors.ts";
 import type { Codec } from "../codec.ts";
 import { checkRequired, decodeJson } from "../decode.ts";
-import { jsonBody } from "../encode.ts";
+import { jsonBody, reviveTimestamps } from "../encode.ts";
 import { bindHttpInput, bindHttpOutput, matchRoute } from "../http-bindings.ts";
 import { parseJsonDocument } from "./json-rpc.ts";
 
@@ -43,7 +43,8 @@ export const restJsonCodec: Codec = {
     checkRequired(op.input, input, "");
     return input;
   },
-  encode(op, output, _svc, requestId) {
+  encode(op, stored, _svc, requestId) {
+    const output = reviveTimestamps(op.output, stored) as Record<string, unknown>;
     const bound = bindHttpOutput(op.output, output);
     const headers = { "content-type": "application/json", "x-amzn-requestid": requestId, ...bound.headers };
     const status = bound.status ?? ((op.traits.http as [string, string, number] | undefined)?.[2] || 200);

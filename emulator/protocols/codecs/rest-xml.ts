@@ -3,10 +3,11 @@ import { XmlShapeDeserializer } from "@aws-sdk/core/protocols";
 import { AwsError, type ErrorVocabulary } from "../../core/errors.ts";
 import type { Codec } from "../codec.ts";
 import { checkRequired, InputError } from "../decode.ts";
-import { xmlBody, xmlEscape } from "../encode.ts";
+import { reviveTimestamps, xmlEscape } from "../encode.ts";
 import { bindHttpInput, bindHttpOutput, matchRoute, safeDecode } from "../http-bindings.ts";
 import { operationsOf } from "../schema.ts";
 import type { WireRequest } from "../wire.ts";
+import { xmlBody } from "../xml-writer.ts";
 
 const vocabulary: ErrorVocabulary = {
   validation: "InvalidArgument",
@@ -83,7 +84,9 @@ export const restXmlCodec: Codec = {
     checkRequired(op.input, input, "");
     return input;
   },
-  encode(op, output, svc, requestId) {
+  encode(op, stored, svc, requestId) {
+    // Header-bound times are written from Dates.
+    const output = reviveTimestamps(op.output, stored) as Record<string, unknown>;
     const bound = bindHttpOutput(op.output, output);
     const headers: Record<string, string> = { "x-amz-request-id": requestId, "x-amz-id-2": Buffer.from(requestId).toString("base64"), ...bound.headers };
     let status = bound.status ?? ((op.traits.http as [string, string, number] | undefined)?.[2] || 200);

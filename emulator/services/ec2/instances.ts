@@ -36,7 +36,19 @@ import { ec2State, type StoredInstance } from "./state.ts";
 
 const enis = (i: StoredInstance) => i.NetworkInterfaces ?? [];
 
+/** Built once per account: DescribeInstances is called often, and sixty closures per call add up. */
+const filtersByAccount = new Map<string, Record<string, Extractor<StoredInstance>>>();
+
 export function instanceFilters(accountId: string): Record<string, Extractor<StoredInstance>> {
+  let filters = filtersByAccount.get(accountId);
+  if (!filters) {
+    filters = instanceFilterTable(accountId);
+    filtersByAccount.set(accountId, filters);
+  }
+  return filters;
+}
+
+function instanceFilterTable(accountId: string): Record<string, Extractor<StoredInstance>> {
   return {
     "instance-id": (i) => i.InstanceId,
     "instance-state-name": (i) => i.State?.Name,
