@@ -24,6 +24,18 @@ export class Rng {
   constructor(seed: string) {
     this.s = hashSeed(`secutter/${seed}`);
   }
+  /** Where the stream is: after `seek` to it, the same draws follow (a record's ids are drawn when it is first read). */
+  get position(): number {
+    return this.s;
+  }
+  seek(position: number): this {
+    this.s = position;
+    return this;
+  }
+  /** Moves on as n draws would (the state only ever grows by the same constant), without making them. */
+  skip(n: number): void {
+    this.s = (this.s + Math.imul(n, 0x6d2b79f5)) | 0;
+  }
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) | 0;

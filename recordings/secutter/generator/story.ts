@@ -46,7 +46,8 @@ export interface DailyRun {
 }
 
 export interface Story {
-  history: CloudTrailRecord[];
+  /** Built on first read: start-up needs only the layout, the few attacker records and the times below. */
+  readonly history: CloudTrailRecord[];
   sessions: RoleSession[];
   stolen: RoleSession;
   daily: DailyRun[];
@@ -56,6 +57,8 @@ export interface Story {
   exfiltratedKey: string;
   lastUsed: { dev: number; backup: number; ctoLogin: number };
   consoleSessions: { t: number; key: string }[];
+  /** The eventTime of the newest record whose userIdentity matches, without building the records ("" if none). */
+  lastEventTime(match: (userIdentity: Record<string, unknown>) => boolean): string;
 }
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${NAMES.webRole}`;
@@ -86,7 +89,8 @@ interface Opts {
   ro: boolean;
   data?: boolean;
   resources?: unknown[];
-  extra?: Record<string, unknown>;
+  /** A function when it quotes a body size (a gzipped dump), which is only worked out with the record. */
+  extra?: Record<string, unknown> | (() => Record<string, unknown>);
   host?: string;
   eventType?: string;
   version?: string;
@@ -103,10 +107,23 @@ function hostFor(source: string, region: string): string {
   return `${svc}.${region}.amazonaws.com`;
 }
 
+/** One add() call: everything its record is made of, and where the "cloudtrail" stream was for its ids. */
+interface Event {
+  t: number;
+  seq: number;
+  region: string;
+  source: string;
+  name: string;
+  who: Who;
+  o: Opts;
+  ids: number;
+  rec?: CloudTrailRecord;
+}
+
 export function buildStory(anchor: number): Story {
   const r = new Rng("cloudtrail");
   const at = (off: number) => iso(anchor + off);
-  const recs: { t: number; seq: number; rec: CloudTrailRecord }[] = [];
+  const events: Event[] = [];
   let seq = 0;
 
   const tlsByHost = new Map<string, object>();
@@ -118,8 +135,19 @@ export function buildStory(anchor: number): Story {
     }
     return d;
   };
-  const add = (t: number, region: string, source: string, name: string, who: Who, o: Opts): CloudTrailRecord => {
-    const requestID = o.requestId ?? (o.data ? r.s3RequestId() : r.uuid());
+  // A record's ids come from the stream position its add() call had, so records are the same whenever they are built.
+  const add = (t: number, region: string, source: string, name: string, who: Who, o: Opts): Event => {
+    const e: Event = { t, seq: seq++, region, source, name, who, o, ids: r.position };
+    r.skip((o.requestId == null ? (o.data ? 2 : 4) : 0) + 4 + (o.shared ? 4 : 0));
+    events.push(e);
+    return e;
+  };
+  const idRng = new Rng("cloudtrail");
+  const record = (e: Event): CloudTrailRecord => {
+    if (e.rec) return e.rec;
+    const { t, region, source, name, who, o } = e;
+    idRng.seek(e.ids);
+    const requestID = o.requestId ?? (o.data ? idRng.s3RequestId() : idRng.uuid());
     const rec: Record<string, unknown> = {
       eventVersion: o.version ?? (source === "signin.amazonaws.com" ? "1.08" : "1.09"),
       userIdentity: who.id,
@@ -136,20 +164,20 @@ export function buildStory(anchor: number): Story {
     }
     rec.requestParameters = o.req ?? null;
     rec.responseElements = o.resp ?? null;
-    if (o.extra) rec.additionalEventData = o.extra;
+    if (o.extra) rec.additionalEventData = typeof o.extra === "function" ? o.extra() : o.extra;
     rec.requestID = requestID;
-    rec.eventID = r.uuid();
+    rec.eventID = idRng.uuid();
     rec.readOnly = o.ro;
     if (o.resources) rec.resources = o.resources;
     rec.eventType = o.eventType ?? "AwsApiCall";
     rec.managementEvent = !o.data;
     rec.recipientAccountId = ACCOUNT;
-    if (o.shared) rec.sharedEventID = r.uuid();
+    if (o.shared) rec.sharedEventID = idRng.uuid();
     rec.eventCategory = o.data ? "Data" : "Management";
     if (!who.service) rec.tlsDetails = tls(o.host ?? hostFor(source, region));
     if (who.console) rec.sessionCredentialFromConsole = "true";
-    recs.push({ t, seq: seq++, rec: rec as CloudTrailRecord });
-    return rec as CloudTrailRecord;
+    e.rec = rec as CloudTrailRecord;
+    return e.rec;
   };
 
   // --- Identities -------------------------------------------------------------------------------------
@@ -253,14 +281,18 @@ export function buildStory(anchor: number): Story {
     ...(key ? [{ type: "AWS::S3::Object", ARN: `arn:aws:s3:::${bucket}/${key}` }] : []),
     { accountId: ACCOUNT, type: "AWS::S3::Bucket", ARN: `arn:aws:s3:::${bucket}` },
   ];
-  const s3Extra = (out: number, inBytes: number) => ({
-    SignatureVersion: "SigV4",
-    CipherSuite: "TLS_AES_128_GCM_SHA256",
-    bytesTransferredIn: inBytes,
-    AuthenticationMethod: "AuthHeader",
-    "x-amz-id-2": r.base64(76),
-    bytesTransferredOut: out,
-  });
+  // The x-amz-id-2 is drawn here, in call order; a size given as a function is worked out with the record.
+  const s3Extra = (out: number | (() => number), inBytes: number | (() => number)) => {
+    const id2 = r.base64(76);
+    return () => ({
+      SignatureVersion: "SigV4",
+      CipherSuite: "TLS_AES_128_GCM_SHA256",
+      bytesTransferredIn: typeof inBytes === "function" ? inBytes() : inBytes,
+      AuthenticationMethod: "AuthHeader",
+      "x-amz-id-2": id2,
+      bytesTransferredOut: typeof out === "function" ? out() : out,
+    });
+  };
   const s3Host = (bucket: string) => `${bucket}.s3.${HOME}.amazonaws.com`;
 
   // --- The instance profile's credentials: EC2 assumes the role for the instance every six hours ---------
@@ -339,8 +371,9 @@ export function buildStory(anchor: number): Story {
       resp: { requestId: r.uuid(), _return: true },
     });
     const dumpAt = t + 30 * MIN + dr.int(2000, 15000);
-    const dumpKey = `db/secutter-${jstDate(anchor + dumpAt)}.sql.gz`;
-    const size = dumpBody(jstDate(anchor + dumpAt)).length;
+    const dumpDate = jstDate(anchor + dumpAt);
+    const dumpKey = `db/secutter-${dumpDate}.sql.gz`;
+    const size = () => dumpBody(dumpDate).length;
     if (dumpAt < T.stopWeb) {
       add(dumpAt, HOME, "s3.amazonaws.com", "PutObject", instance(dumpAt, UA.instanceCli("s3.cp")), {
         ro: false,
@@ -373,7 +406,7 @@ export function buildStory(anchor: number): Story {
       ro: true,
       data: true,
       req: { bucketName: NAMES.backups, Host: s3Host(NAMES.backups), key: d.dumpKey },
-      extra: s3Extra(dumpBody(d.dumpKey.slice(12, 20)).length, 0),
+      extra: s3Extra(() => dumpBody(d.dumpKey.slice(12, 20)).length, 0),
       resources: s3Res(NAMES.backups, d.dumpKey),
       host: s3Host(NAMES.backups),
     });
@@ -489,8 +522,9 @@ export function buildStory(anchor: number): Story {
       "AccessDenied",
       `User: arn:aws:sts::${ACCOUNT}:assumed-role/${NAMES.webRole}/${WEB.instanceId} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
     ] as [string, string];
+  // Built at once: GuardDuty's findings and the graders' facts read them.
   const atk = (t: number, region: string, source: string, name: string, cmd: string, o: Opts) => {
-    const rec = add(t, region, source, name, attacker(cmd), o);
+    const rec = record(add(t, region, source, name, attacker(cmd), o));
     attackerCalls.push(rec);
     return rec;
   };
@@ -549,7 +583,7 @@ export function buildStory(anchor: number): Story {
     ro: true,
     data: true,
     req: { bucketName: NAMES.backups, Host: s3Host(NAMES.backups), key: latestDump.dumpKey },
-    extra: s3Extra(dumpBody(latestDump.dumpKey.slice(12, 20)).length, 0),
+    extra: s3Extra(() => dumpBody(latestDump.dumpKey.slice(12, 20)).length, 0),
     resources: s3Res(NAMES.backups, latestDump.dumpKey),
     host: s3Host(NAMES.backups),
   });
@@ -734,9 +768,18 @@ export function buildStory(anchor: number): Story {
     stop(T.stopWeb, HOME, [WEB.instanceId]);
   }
 
-  recs.sort((a, b) => a.t - b.t || a.seq - b.seq);
+  let history: CloudTrailRecord[] | undefined;
   return {
-    history: recs.map((x) => x.rec),
+    get history() {
+      history ??= events.sort((a, b) => a.t - b.t || a.seq - b.seq).map(record);
+      return history;
+    },
+    lastEventTime(match) {
+      // Events are in call order: the newest is the one with the greatest (t, seq).
+      let last: Event | undefined;
+      for (const e of events) if ((!last || e.t >= last.t) && match(e.who.id)) last = e;
+      return last ? at(last.t) : "";
+    },
     sessions,
     stolen,
     daily,
