@@ -170,4 +170,8 @@ program
 registerGradeCommands(program, fail);
 registerImportCommand(program);
 
-await program.parseAsync(process.argv);
+// Not awaited at the top: the bundle runs as a classic script (for V8's code cache), which has no top-level await.
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

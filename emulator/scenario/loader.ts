@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
+import { importExternal } from "../core/external.ts";
 import { PROJECT_ROOT } from "../core/paths.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
 import type { AccountState } from "../state/store.ts";
@@ -74,12 +75,12 @@ async function importGenerator(name: string, file: string): Promise<ScenarioGene
   const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.mjs");
   if (process.env.IR_RANGE_BUNDLED === "1") {
     if (existsSync(built) && statSync(built).mtimeMs >= newestTs(join(PROJECT_ROOT, "recordings", name))) {
-      return (await import(pathToFileURL(built).href)) as ScenarioGenerator;
+      return importExternal<ScenarioGenerator>(pathToFileURL(built).href);
     }
-    const { register } = await import("tsx/esm/api");
+    const { register } = await importExternal<typeof import("tsx/esm/api")>("tsx/esm/api");
     register();
   }
-  return (await import(pathToFileURL(file).href)) as ScenarioGenerator;
+  return importExternal<ScenarioGenerator>(pathToFileURL(file).href);
 }
 
 function newestTs(dir: string): number {

@@ -13,6 +13,7 @@ type DuckDBModule = typeof import("@duckdb/node-api");
 /** DuckDB's native module loads with the first query, not at every emulator start. */
 let TypeId: DuckDBModule["DuckDBTypeId"];
 
+import { importExternal } from "../../core/external.ts";
 import type { Runtime } from "../../state/runtime.ts";
 import { plainKey, readerFor, serdeKind } from "./serde.ts";
 import { duckType, type HiveType, parseHiveType } from "./sql/hivetypes.ts";
@@ -77,7 +78,7 @@ export class Engine {
 
   static async create(): Promise<Engine> {
     const dir = mkdtempSync(join(tmpdir(), "ir-range-athena-"));
-    const duck: DuckDBModule = await import("@duckdb/node-api");
+    const duck = await importExternal<DuckDBModule>("@duckdb/node-api");
     TypeId = duck.DuckDBTypeId;
     const db = await duck.DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
