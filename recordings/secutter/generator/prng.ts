@@ -69,9 +69,10 @@ export class Rng {
     return xs[xs.length - 1][0];
   }
   chars(n: number, alphabet: string): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(this.next() * alphabet.length)];
-    return s;
+    // Character codes, then one string: appending a character at a time made a string per character.
+    const codes = new Array<number>(n);
+    for (let i = 0; i < n; i++) codes[i] = alphabet.charCodeAt(Math.floor(this.next() * alphabet.length));
+    return String.fromCharCode(...codes);
   }
   /** Hex digits 8 at a time from 32-bit draws: ids and UUIDs are the bulk of the generator's work. */
   hex(n: number): string {

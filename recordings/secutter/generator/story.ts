@@ -125,6 +125,8 @@ export function buildStory(anchor: number): Story {
   const at = (off: number) => iso(anchor + off);
   const events: Event[] = [];
   let seq = 0;
+  /** The newest event (greatest t, then seq) of each identity object, for lastEventTime. */
+  const newest = new Map<object, Event>();
 
   const tlsByHost = new Map<string, object>();
   const tls = (host: string) => {
@@ -140,6 +142,8 @@ export function buildStory(anchor: number): Story {
     const e: Event = { t, seq: seq++, region, source, name, who, o, ids: r.position };
     r.skip((o.requestId == null ? (o.data ? 2 : 4) : 0) + 4 + (o.shared ? 4 : 0));
     events.push(e);
+    const prev = newest.get(who.id);
+    if (!prev || t >= prev.t) newest.set(who.id, e);
     return e;
   };
   const idRng = new Rng("cloudtrail");
@@ -189,10 +193,10 @@ export function buildStory(anchor: number): Story {
     if (issued < T.stopWeb && issued > T.historyStart - 6 * HOUR) sessions.push(s);
   }
   const stolen = sessions.find((s) => s.issued === T.stolenSessionIssued)!;
+  // The last session issued by t (from the end: an index loop, as this runs for every cron run).
   const sessionAt = (t: number) => {
-    let cur = sessions[0];
-    for (const s of sessions) if (s.issued <= t) cur = s;
-    return cur;
+    for (let i = sessions.length - 1; i > 0; i--) if (sessions[i].issued <= t) return sessions[i];
+    return sessions[0];
   };
   const roleIds = new Map<RoleSession, Record<string, unknown>>();
   const roleId = (s: RoleSession) => {
@@ -251,31 +255,42 @@ export function buildStory(anchor: number): Story {
     ua: "AWS Internal",
     console: true,
   });
-  const slr =
-    (role: string, roleIdStr: string, session: string, by: string) =>
-    (t: number): Who => ({
-      id: {
-        type: "AssumedRole",
-        principalId: `${roleIdStr}:${session}`,
-        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
-        accountId: ACCOUNT,
-        sessionContext: {
-          sessionIssuer: {
-            type: "Role",
-            principalId: roleIdStr,
-            arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${by}/${role}`,
-            accountId: ACCOUNT,
-            userName: role,
-          },
-          webIdFederationData: {},
-          attributes: { creationDate: at(t - (((t % HOUR) + HOUR) % HOUR)), mfaAuthenticated: "false" },
+  // One identity per role session (they last an hour), shared by its records like the instance role's.
+  const slr = (role: string, roleIdStr: string, session: string, by: string) => {
+    const byHour = new Map<number, Who>();
+    return (t: number): Who => {
+      const hour = t - (((t % HOUR) + HOUR) % HOUR);
+      let who = byHour.get(hour);
+      if (!who) {
+        who = slrSession(role, roleIdStr, session, by, hour);
+        byHour.set(hour, who);
+      }
+      return who;
+    };
+  };
+  const slrSession = (role: string, roleIdStr: string, session: string, by: string, hour: number): Who => ({
+    id: {
+      type: "AssumedRole",
+      principalId: `${roleIdStr}:${session}`,
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`,
+      accountId: ACCOUNT,
+      sessionContext: {
+        sessionIssuer: {
+          type: "Role",
+          principalId: roleIdStr,
+          arn: `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${by}/${role}`,
+          accountId: ACCOUNT,
+          userName: role,
         },
-        invokedBy: by,
+        webIdFederationData: {},
+        attributes: { creationDate: at(hour), mfaAuthenticated: "false" },
       },
-      ip: by,
-      ua: by,
-      service: true,
-    });
+      invokedBy: by,
+    },
+    ip: by,
+    ua: by,
+    service: true,
+  });
 
   const s3Res = (bucket: string, key?: string) => [
     ...(key ? [{ type: "AWS::S3::Object", ARN: `arn:aws:s3:::${bucket}/${key}` }] : []),
@@ -775,9 +790,8 @@ export function buildStory(anchor: number): Story {
       return history;
     },
     lastEventTime(match) {
-      // Events are in call order: the newest is the one with the greatest (t, seq).
       let last: Event | undefined;
-      for (const e of events) if ((!last || e.t >= last.t) && match(e.who.id)) last = e;
+      for (const [id, e] of newest) if (match(id as Record<string, unknown>) && (!last || e.t > last.t || (e.t === last.t && e.seq > last.seq))) last = e;
       return last ? at(last.t) : "";
     },
     sessions,
