@@ -9,7 +9,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import vm from "node:vm";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bundle = join(root, "dist", "ir-range.cjs");
+const dist = join(root, "dist");
+const bundle = join(dist, "ir-range.cjs");
 
 function newestSource(dir) {
   let newest = 0;
@@ -21,18 +22,18 @@ function newestSource(dir) {
   return newest;
 }
 
-/** The bundle's import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built. */
-function importExternal(specifier) {
-  const client = /^@aws-sdk\/(client-[a-z0-9-]+)$/.exec(specifier)?.[1];
-  const schemas = client ? join(root, "dist", "schemas", `${client}.mjs`) : "";
-  return import(schemas && existsSync(schemas) ? pathToFileURL(schemas).href : specifier);
-}
+/** Scripts whose cache was missing or rejected: written when a `start` ends normally, so it holds what serving compiled. */
+const unsaved = [];
+process.once("exit", (code) => {
+  if (code === 0 && process.argv[2] === "start") for (const s of unsaved) saveCodeCache(s.script, s.cacheFile);
+});
 
 function saveCodeCache(script, file) {
   try {
     const data = script.createCachedData();
     mkdirSync(dirname(file), { recursive: true });
-    for (const f of readdirSync(dirname(file))) if (f !== basename(file)) rmSync(join(dirname(file), f), { force: true });
+    const stem = basename(file).replace(/-[0-9a-f]+\.bin$/, "-");
+    for (const f of readdirSync(dirname(file))) if (f.startsWith(stem) && f !== basename(file)) rmSync(join(dirname(file), f), { force: true });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, data);
     renameSync(tmp, file);
@@ -42,35 +43,47 @@ function saveCodeCache(script, file) {
 }
 
 /**
- * Compiles the bundle with V8's code cache, which spares most of its parsing and compiling at start. The cache is
- * written by the first `start` that ends normally, so it holds what starting and serving compiled.
+ * Runs one of dist/'s CommonJS scripts (the CLI, a scenario generator) compiled with V8's code cache, which spares
+ * most of its parsing and compiling; returns its exports. ES modules cannot use a code cache on Node 20.
  */
-function runBundle() {
-  const source = readFileSync(bundle, "utf8");
+function runScript(file) {
+  const source = readFileSync(file, "utf8");
   // V8 checks a cache against its version and flags but the source only by length. The name says which file it was
-  // made from: every write to a file changes its ctime, which nobody can set back (cheaper than hashing 2 MB).
-  const st = statSync(bundle, { bigint: true });
+  // made from: every write to a file changes its ctime, which nobody can set back (cheaper than hashing megabytes).
+  const st = statSync(file, { bigint: true });
   const made = [st.ino, st.size, st.mtimeNs, st.ctimeNs, process.version, process.arch, ...process.execArgv].join(" ");
-  const key = createHash("sha256").update(made).digest("hex");
-  const cacheFile = join(root, "dist", "code-cache", `${key.slice(0, 32)}.bin`);
+  const stem = file.slice(dist.length + 1).replace(/[\\/]/g, "_");
+  const cacheFile = join(dist, "code-cache", `${stem}-${createHash("sha256").update(made).digest("hex").slice(0, 32)}.bin`);
   const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __irUrl, __irImport) {"use strict";\n${source}\n})`, {
-    filename: bundle,
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __irUrl, __irImport) {\n${source}\n})`, {
+    filename: file,
     lineOffset: -1,
     cachedData,
   });
-  if ((!cachedData || script.cachedDataRejected) && process.argv[2] === "start") {
-    process.once("exit", (code) => {
-      if (code === 0) saveCodeCache(script, cacheFile);
-    });
-  }
+  if (!cachedData || script.cachedDataRejected) unsaved.push({ script, cacheFile });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href, importExternal);
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), pathToFileURL(file).href, importExternal);
+  return module.exports;
+}
+
+/**
+ * The scripts' import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built,
+ * another dist/ script through the code cache, anything else as given.
+ */
+async function importExternal(specifier) {
+  const client = /^@aws-sdk\/(client-[a-z0-9-]+)$/.exec(specifier)?.[1];
+  const schemas = client ? join(dist, "schemas", `${client}.mjs`) : "";
+  if (schemas && existsSync(schemas)) return import(pathToFileURL(schemas).href);
+  if (specifier.startsWith("file:") && specifier.endsWith(".cjs")) {
+    const file = fileURLToPath(specifier);
+    if (file.startsWith(dist)) return runScript(file);
+  }
+  return import(specifier);
 }
 
 if (process.env.IR_RANGE_FROM_SOURCE !== "1" && existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, "emulator"))) {
   process.env.IR_RANGE_BUNDLED = "1";
-  runBundle();
+  runScript(bundle);
 } else {
   const { register } = await import("tsx/esm/api");
   register();

@@ -23,13 +23,14 @@ const common = {
 const esmBanner = { js: "import { createRequire as __irCreateRequire } from 'node:module'; const require = __irCreateRequire(import.meta.url);" };
 
 // A fresh build starts without a code cache; ir-range.mjs and chunks/ are what earlier builds wrote.
-for (const f of ["ir-range.cjs", "ir-range.cjs.map", "code-cache", "schemas", "ir-range.mjs", "ir-range.mjs.map", "chunks"]) {
+for (const f of ["ir-range.cjs", "ir-range.cjs.map", "code-cache", "schemas", "recordings", "ir-range.mjs", "ir-range.mjs.map", "chunks"]) {
   rmSync(join(dist, f), { recursive: true, force: true });
 }
 
 /**
- * The CLI as one classic script, which bin/ir-range.js compiles with V8's code cache (ES modules cannot use one on
- * Node 20): that skips most parsing and compiling at start. The launcher passes the module's URL and its import().
+ * The CLI and each scenario generator as classic scripts, which bin/ir-range.js compiles with V8's code cache (ES
+ * modules cannot use one on Node 20): that skips most parsing and compiling at start. The launcher passes each
+ * script its URL and its import().
  */
 const external = join(root, "emulator", "core", "external.ts");
 const launcherImports = {
@@ -40,23 +41,26 @@ const launcherImports = {
     );
   },
 };
-const cli = await build({
-  ...common,
-  format: "cjs",
-  entryPoints: [join(root, "emulator/cli/main.ts")],
-  outfile: join(dist, "ir-range.cjs"),
-  define: { "import.meta.url": "__irUrl" },
-  plugins: [launcherImports],
-  write: false,
-});
-const out = cli.outputFiles.find((f) => f.path.endsWith(".cjs"));
-// An import() left in the script would fail once its function comes from the code cache.
-if (/\bimport\(/.test(out.text))
-  throw new Error("dist/ir-range.cjs contains import(): import outside the bundle through importExternal (emulator/core/external.ts)");
-for (const f of cli.outputFiles) {
-  mkdirSync(dirname(f.path), { recursive: true });
-  writeFileSync(f.path, f.contents);
+async function buildScript(entry, outfile) {
+  const result = await build({
+    ...common,
+    format: "cjs",
+    entryPoints: [entry],
+    outfile,
+    define: { "import.meta.url": "__irUrl" },
+    plugins: [launcherImports],
+    write: false,
+  });
+  const out = result.outputFiles.find((f) => f.path.endsWith(".cjs"));
+  // An import() left in a script would fail once its function comes from the code cache.
+  if (/\bimport\(/.test(out.text))
+    throw new Error(`${outfile} contains import(): import outside the bundle through importExternal (emulator/core/external.ts)`);
+  for (const f of result.outputFiles) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.contents);
+  }
 }
+await buildScript(join(root, "emulator/cli/main.ts"), join(dist, "ir-range.cjs"));
 
 /** A client's Xxx$ schemas on their own (all the codecs use), if this SDK version ships them as one module. */
 function schemaFile(client) {
@@ -88,7 +92,5 @@ await build({
 const recordings = join(root, "recordings");
 for (const name of readdirSync(recordings)) {
   const gen = join(recordings, name, "generate.ts");
-  if (existsSync(gen)) {
-    await build({ ...common, format: "esm", banner: esmBanner, entryPoints: [gen], outfile: join(dist, "recordings", name, "generate.mjs") });
-  }
+  if (existsSync(gen)) await buildScript(gen, join(dist, "recordings", name, "generate.cjs"));
 }

@@ -70,9 +70,12 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
   };
 }
 
-/** A generator module: its prebuilt bundle when running bundled and it is fresh, else the TypeScript via tsx. */
+/**
+ * A generator module: its prebuilt bundle when running bundled and it is fresh (a script the launcher runs from
+ * V8's code cache, like the CLI), else the TypeScript via tsx.
+ */
 async function importGenerator(name: string, file: string): Promise<ScenarioGenerator> {
-  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.mjs");
+  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.cjs");
   if (process.env.IR_RANGE_BUNDLED === "1") {
     if (existsSync(built) && statSync(built).mtimeMs >= newestTs(join(PROJECT_ROOT, "recordings", name))) {
       return importExternal<ScenarioGenerator>(pathToFileURL(built).href);
