@@ -94,3 +94,64 @@ for (const name of readdirSync(recordings)) {
   const gen = join(recordings, name, "generate.ts");
   if (existsSync(gen)) await buildScript(gen, join(dist, "recordings", name, "generate.cjs"));
 }
+
+/**
+ * Fills the code caches: one `ir-range start` of the default scenario answering one signed request, as the first
+ * start after an install would (which would write them otherwise). Never fails the build: without caches the CLI
+ * only starts slower, and writes them itself.
+ */
+async function warmCodeCaches() {
+  const { spawn } = await import("node:child_process");
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { Sha256 } = await import("@smithy/core/checksum");
+  const { HttpRequest } = await import("@smithy/protocol-http");
+  const { SignatureV4 } = await import("@smithy/signature-v4");
+  const scenario = "secutter";
+  const m = JSON.parse(readFileSync(join(root, "recordings", scenario, "scenario.json"), "utf8"));
+  const cred = m.credentials.find((c) => c.label === (m.responder ?? "responder")) ?? m.credentials[0];
+  const state = mkdtempSync(join(tmpdir(), "ir-range-build-"));
+  const proc = spawn(process.execPath, [join(root, "bin", "ir-range.js"), "start", "--scenario", scenario, "--port", "0", "--state-dir", state, "--quiet"], {
+    stdio: ["ignore", "pipe", "ignore"],
+    env: { ...process.env, IR_RANGE_FROM_SOURCE: "" },
+  });
+  const exited = new Promise((resolve) => proc.on("exit", resolve));
+  try {
+    const endpoint = await new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error("no export lines")), 30_000);
+      proc.stdout.on("data", (d) => {
+        out += d;
+        const url = /AWS_ENDPOINT_URL=(\S+)/.exec(out)?.[1];
+        if (url) {
+          clearTimeout(timer);
+          resolve(new URL(url));
+        }
+      });
+      exited.then(() => reject(new Error("exited")));
+    });
+    const body = "Action=GetCallerIdentity&Version=2011-06-15";
+    const signer = new SignatureV4({ credentials: cred, region: "us-east-1", service: "sts", sha256: Sha256 });
+    const req = await signer.sign(
+      new HttpRequest({
+        method: "POST",
+        protocol: "http:",
+        hostname: endpoint.hostname,
+        port: Number(endpoint.port),
+        path: "/",
+        headers: { host: endpoint.host, "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+        body,
+      }),
+    );
+    const res = await fetch(endpoint, { method: "POST", headers: req.headers, body });
+    if (!res.ok) throw new Error(`GetCallerIdentity answered ${res.status}`);
+    proc.kill("SIGTERM");
+    if ((await exited) !== 0) throw new Error("did not exit cleanly");
+  } catch (e) {
+    proc.kill("SIGKILL");
+    console.warn(`build: code caches not prepared (${e.message}); the first \`ir-range start\` writes them`);
+  } finally {
+    rmSync(state, { recursive: true, force: true });
+  }
+}
+await warmCodeCaches();
