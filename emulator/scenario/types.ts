@@ -12,6 +12,8 @@ export interface ScenarioContent {
   objects: RecordingObjects;
   /** Recorded CloudTrail history (management and data events), oldest first. Read-only. */
   history: readonly CloudTrailRecord[];
+  /** Work a generator leaves until needed (building records), done ahead of need while the server waits for requests. */
+  prepare?(): Promise<void>;
 }
 
 export interface GeneratorOptions {

@@ -115,6 +115,7 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
     get history() {
       return story.history;
     },
+    prepare: () => story.prepare(),
     story,
   };
 }

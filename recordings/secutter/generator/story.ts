@@ -59,6 +59,8 @@ export interface Story {
   consoleSessions: { t: number; key: string }[];
   /** The eventTime of the newest record whose userIdentity matches, without building the records ("" if none). */
   lastEventTime(match: (userIdentity: Record<string, unknown>) => boolean): string;
+  /** Builds the records a few milliseconds at a time, yielding to requests between slices. */
+  prepare(): Promise<void>;
 }
 
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${NAMES.webRole}`;
@@ -788,6 +790,13 @@ export function buildStory(anchor: number): Story {
     get history() {
       history ??= events.sort((a, b) => a.t - b.t || a.seq - b.seq).map(record);
       return history;
+    },
+    async prepare() {
+      for (let i = 0; i < events.length && !history; ) {
+        const until = performance.now() + 4;
+        for (const end = Math.min(events.length, i + 4096); i < end && (i % 64 !== 0 || performance.now() < until); i++) record(events[i]);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     },
     lastEventTime(match) {
       let last: Event | undefined;
