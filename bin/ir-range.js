@@ -67,13 +67,13 @@ function runScript(file) {
 }
 
 /**
- * The scripts' import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built,
- * another dist/ script through the code cache, anything else as given.
+ * The scripts' import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built, and
+ * they and other dist/ scripts through the code cache; anything else as given.
  */
 async function importExternal(specifier) {
   const client = /^@aws-sdk\/(client-[a-z0-9-]+)$/.exec(specifier)?.[1];
-  const schemas = client ? join(dist, "schemas", `${client}.mjs`) : "";
-  if (schemas && existsSync(schemas)) return import(pathToFileURL(schemas).href);
+  const schemas = client ? join(dist, "schemas", `${client}.cjs`) : "";
+  if (schemas && existsSync(schemas)) return runScript(schemas);
   if (specifier.startsWith("file:") && specifier.endsWith(".cjs")) {
     const file = fileURLToPath(specifier);
     if (file.startsWith(dist)) return runScript(file);

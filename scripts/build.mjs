@@ -19,16 +19,13 @@ const common = {
   // Native and test-only packages stay outside.
   external: ["@duckdb/*", "msw", "msw/*", "tsx", "tsx/*", "esbuild", "vitest"],
 };
-// Bundled CommonJS dependencies need require() inside ESM.
-const esmBanner = { js: "import { createRequire as __irCreateRequire } from 'node:module'; const require = __irCreateRequire(import.meta.url);" };
-
 // A fresh build starts without a code cache; ir-range.mjs and chunks/ are what earlier builds wrote.
 for (const f of ["ir-range.cjs", "ir-range.cjs.map", "code-cache", "schemas", "recordings", "ir-range.mjs", "ir-range.mjs.map", "chunks"]) {
   rmSync(join(dist, f), { recursive: true, force: true });
 }
 
 /**
- * The CLI and each scenario generator as classic scripts, which bin/ir-range.js compiles with V8's code cache (ES
+ * The CLI, each scenario generator and each client's schemas as classic scripts, which bin/ir-range.js compiles with V8's code cache (ES
  * modules cannot use one on Node 20): that skips most parsing and compiling at start. The launcher passes each
  * script its URL and its import().
  */
@@ -69,25 +66,16 @@ function schemaFile(client) {
   return files.length === 1 && files[0] === "schemas_0.js" ? join(dir, files[0]) : undefined;
 }
 /**
- * dist/schemas/client-x.mjs, which the launcher loads for import("@aws-sdk/client-x"): the whole client (its runtime,
- * credential chain, middleware) costs 80 ms for STS and 500 ms for EC2 on the first request, and the codecs use none of it.
+ * dist/schemas/client-x.cjs, which the launcher runs (from the code cache, like the CLI) for import("@aws-sdk/client-x"):
+ * the whole client (its runtime, credential chain, middleware) costs 80 ms for STS and 500 ms for EC2 on the first
+ * request, and the codecs use none of it.
  */
 const deps = Object.keys(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).dependencies);
-const schemaEntries = deps.flatMap((d) => {
+for (const d of deps) {
   const client = d.startsWith("@aws-sdk/client-") ? d.slice("@aws-sdk/".length) : "";
   const file = client && schemaFile(client);
-  return file ? [{ in: file, out: client }] : [];
-});
-await build({
-  ...common,
-  format: "esm",
-  banner: esmBanner,
-  splitting: true,
-  entryPoints: schemaEntries,
-  outdir: join(dist, "schemas"),
-  outExtension: { ".js": ".mjs" },
-  chunkNames: "shared-[hash]",
-});
+  if (file) await buildScript(file, join(dist, "schemas", `${client}.cjs`));
+}
 
 const recordings = join(root, "recordings");
 for (const name of readdirSync(recordings)) {
