@@ -343,12 +343,24 @@ export function buildStory(anchor: number): Story {
 
   // --- The "auto-scaling" cron on the web server: every five minutes while it runs --------------------
   const ar = new Rng("cron");
+  // 4,000 runs: their calls share one caller per session and one set of options per call.
+  const cronOpts = {
+    instances: { ro: true, req: cronReq.DescribeInstances },
+    status: { ro: true, req: cronReq.DescribeInstanceStatus },
+    addresses: { ro: true, req: cronReq.DescribeAddresses },
+  };
+  const cronWho = new Map<RoleSession, Who>();
   for (let t = Math.ceil(T.historyStart / (5 * MIN)) * 5 * MIN; t < T.stopWeb; t += 5 * MIN) {
     const base = t + ar.int(2000, 9000);
-    const who = instance(base, UA.cron);
-    add(base, HOME, "ec2.amazonaws.com", "DescribeInstances", who, { ro: true, req: cronReq.DescribeInstances });
-    add(base + ar.int(200, 700), HOME, "ec2.amazonaws.com", "DescribeInstanceStatus", who, { ro: true, req: cronReq.DescribeInstanceStatus });
-    add(base + ar.int(800, 1500), HOME, "ec2.amazonaws.com", "DescribeAddresses", who, { ro: true, req: cronReq.DescribeAddresses });
+    const session = sessionAt(base);
+    let who = cronWho.get(session);
+    if (!who) {
+      who = { id: roleId(session), ip: IP.webEip, ua: UA.cron };
+      cronWho.set(session, who);
+    }
+    add(base, HOME, "ec2.amazonaws.com", "DescribeInstances", who, cronOpts.instances);
+    add(base + ar.int(200, 700), HOME, "ec2.amazonaws.com", "DescribeInstanceStatus", who, cronOpts.status);
+    add(base + ar.int(800, 1500), HOME, "ec2.amazonaws.com", "DescribeAddresses", who, cronOpts.addresses);
   }
 
   // --- Nightly jobs on the web server: EBS snapshot at 03:00 JST, mysqldump to S3 at 03:30 JST ----------
