@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { importExternal } from "../core/external.ts";
 import { PROJECT_ROOT } from "../core/paths.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
@@ -29,7 +29,7 @@ export function listScenarios(root = RECORDINGS_DIR): string[] {
 
 const stateSchema = z.object({
   accounts: z.record(
-    z.string().regex(/^\d{12}$/),
+    z.string().check(z.regex(/^\d{12}$/)),
     z.object({ global: z.record(z.string(), z.unknown()), regions: z.record(z.string(), z.record(z.string(), z.unknown())) }),
   ),
 });
