@@ -1,9 +1,10 @@
 /** `ir-range grade` and `ir-range answers --template`. */
 import type { Command } from "commander";
-import { formatReport, grade, type Lang } from "../grading/grade.ts";
-import { answersTemplate, loadAnswers, loadAssessment } from "../grading/load.ts";
-import { fetchSnapshot } from "../grading/snapshot.ts";
+import type { Lang } from "../grading/grade.ts";
 import { loadScenario } from "../scenario/loader.ts";
+
+// Grading (and its YAML parser) loads only for these commands, not at every `ir-range start`.
+const grading = () => Promise.all([import("../grading/grade.ts"), import("../grading/load.ts"), import("../grading/snapshot.ts")]);
 
 export function registerGradeCommands(program: Command, fail: (e: unknown) => never): void {
   program
@@ -15,6 +16,7 @@ export function registerGradeCommands(program: Command, fail: (e: unknown) => ne
     .option("--lang <lang>", "en or ja", "en")
     .action(async (opts: { endpoint: string; answers?: string; json?: boolean; lang: string }) => {
       try {
+        const [{ formatReport, grade }, { loadAnswers, loadAssessment }, { fetchSnapshot }] = await grading();
         const lang: Lang = opts.lang === "ja" ? "ja" : "en";
         const snap = await fetchSnapshot(opts.endpoint);
         const assessment = loadAssessment(loadScenario(snap.scenario).dir);
@@ -33,8 +35,9 @@ export function registerGradeCommands(program: Command, fail: (e: unknown) => ne
     .option("--template", "print the template (the default)")
     .option("--scenario <name>", "scenario under recordings/", "secutter")
     .option("--lang <lang>", "en or ja", "en")
-    .action((opts: { scenario: string; lang: string }) => {
+    .action(async (opts: { scenario: string; lang: string }) => {
       try {
+        const [, { answersTemplate, loadAssessment }] = await grading();
         process.stdout.write(answersTemplate(loadAssessment(loadScenario(opts.scenario).dir), opts.lang === "ja" ? "ja" : "en"));
       } catch (e) {
         fail(e);

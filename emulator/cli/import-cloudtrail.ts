@@ -1,6 +1,5 @@
 /** `ir-range import-cloudtrail <paths...> --scenario NAME [--bucket B]`: a scenario from real CloudTrail files. */
 import type { Command } from "commander";
-import { importCloudTrail } from "../scenario/import-cloudtrail.ts";
 
 export function registerImportCommand(program: Command): void {
   program
@@ -12,8 +11,10 @@ export function registerImportCommand(program: Command): void {
     .option("--account-id <id>", "the dataset's account (default: the most common recipientAccountId)")
     .option("--recordings-dir <dir>", "where scenarios live (default: the project's recordings/)")
     .option("--force", "replace a scenario of the same name")
-    .action((paths: string[], opts: { scenario: string; bucket?: string; accountId?: string; recordingsDir?: string; force?: boolean }) => {
+    .action(async (paths: string[], opts: { scenario: string; bucket?: string; accountId?: string; recordingsDir?: string; force?: boolean }) => {
       try {
+        // Loaded only for this command, not at every `ir-range start`.
+        const { importCloudTrail } = await import("../scenario/import-cloudtrail.ts");
         const r = importCloudTrail(paths, opts);
         process.stdout.write(
           `imported ${r.records} records (${r.first} – ${r.last}) of account ${r.accountId} into ${r.dir}\n` +

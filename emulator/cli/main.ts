@@ -92,6 +92,9 @@ program
     out.push(...exportsFor(scenario, server.url));
     if (!opts.quiet) out.push("", "(or run `ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
     process.stdout.write(`${out.join("\n")}\n`);
+    // While the responder reads the briefing, build what the recording left until needed (the CloudTrail records):
+    // not at once, where its slices and garbage would slow the first answers.
+    setTimeout(() => void server.emulator.runtime.prepare(), 250).unref();
   });
 
 program
@@ -170,4 +173,8 @@ program
 registerGradeCommands(program, fail);
 registerImportCommand(program);
 
-await program.parseAsync(process.argv);
+// Not awaited at the top: the bundle runs as a classic script (for V8's code cache), which has no top-level await.
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -2,7 +2,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { importExternal } from "../core/external.ts";
 import { PROJECT_ROOT } from "../core/paths.ts";
 import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
 import type { AccountState } from "../state/store.ts";
@@ -29,7 +30,7 @@ export function listScenarios(root = RECORDINGS_DIR): string[] {
 
 const stateSchema = z.object({
   accounts: z.record(
-    z.string().regex(/^\d{12}$/),
+    z.string().check(z.regex(/^\d{12}$/)),
     z.object({ global: z.record(z.string(), z.unknown()), regions: z.record(z.string(), z.record(z.string(), z.unknown())) }),
   ),
 });
@@ -72,17 +73,20 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
   };
 }
 
-/** A generator module: its prebuilt bundle when running bundled and it is fresh, else the TypeScript via tsx. */
+/**
+ * A generator module: its prebuilt bundle when running bundled and it is fresh (a script the launcher runs from
+ * V8's code cache, like the CLI), else the TypeScript via tsx.
+ */
 async function importGenerator(name: string, file: string): Promise<ScenarioGenerator> {
-  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.mjs");
+  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.cjs");
   if (process.env.IR_RANGE_BUNDLED === "1") {
     if (existsSync(built) && statSync(built).mtimeMs >= newestTs(join(PROJECT_ROOT, "recordings", name))) {
-      return (await import(pathToFileURL(built).href)) as ScenarioGenerator;
+      return importExternal<ScenarioGenerator>(pathToFileURL(built).href);
     }
-    const { register } = await import("tsx/esm/api");
+    const { register } = await importExternal<typeof import("tsx/esm/api")>("tsx/esm/api");
     register();
   }
-  return (await import(pathToFileURL(file).href)) as ScenarioGenerator;
+  return importExternal<ScenarioGenerator>(pathToFileURL(file).href);
 }
 
 function newestTs(dir: string): number {

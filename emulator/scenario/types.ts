@@ -13,9 +13,12 @@ export interface ScenarioContent {
   /**
    * Recorded CloudTrail history (management and data events), oldest first, read-only, iterated once when
    * LookupEvents first needs it. An array is used as it is; any other iterable (a generator yielding one record
-   * at a time) is streamed into a store on disk, so a large history never exists as objects all at once.
+   * at a time) is streamed into a store on disk, so a large history never exists as objects all at once. It may
+   * be a getter that builds the records when first read: nothing reads it at start.
    */
   history: Iterable<CloudTrailRecord>;
+  /** Work a generator leaves until needed (building records), done ahead of need while the server waits for requests. */
+  prepare?(): Promise<void>;
 }
 
 export interface GeneratorOptions {

@@ -93,6 +93,11 @@ export class Runtime {
     }
   }
 
+  /** Lets the recording build what it left until needed, in slices between requests (the CLI calls it once serving). */
+  prepare(): Promise<void> {
+    return this.content.prepare?.() ?? Promise.resolve();
+  }
+
   /** The discovery moment in emulator time. */
   get anchor(): Date {
     return new Date(this.store.data.anchor);

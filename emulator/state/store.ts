@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Low } from "lowdb";
-import { JSONFile } from "lowdb/node";
+import { JSONFile, JSONFileSync } from "lowdb/node";
 
 export interface AccountState {
   /** Services without regions (IAM, S3's bucket namespace). */
@@ -30,7 +30,9 @@ export class StateStore {
     const db = new Low<StateDoc>(new JSONFile<StateDoc>(file), { format: 1, scenario: "", anchor: "", accounts: {} });
     if (created) {
       db.data = await initial();
-      await db.write();
+      // Synchronous, the same temp file and rename: nothing else runs yet, and two thread-pool round trips (write,
+      // rename) were most of the cost on the way to the first answer.
+      new JSONFileSync<StateDoc>(file).write(db.data);
     } else {
       await db.read();
       if (db.data?.format !== 1) throw new Error(`${file} is not an ir-range state file (format 1)`);

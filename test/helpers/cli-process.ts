@@ -13,8 +13,8 @@ export interface StartedCli {
   exited: Promise<number | null>;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<StartedCli> {
-  const proc = spawn(process.execPath, [BIN, "start", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Promise<StartedCli> {
+  const proc = spawn(process.execPath, [bin, "start", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   proc.stderr?.on("data", (d) => {

@@ -1,4 +1,5 @@
 /** The secutter generator: deterministic, anchor-relative, and every source tells the same story. */
+import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../../emulator/scenario/loader.ts";
@@ -49,6 +50,31 @@ describe("determinism", () => {
       expect(a.length).toBeGreaterThan(0);
       for (const o of a) expect(d.objects.read(ACCOUNT, bucket, o.key)!.equals(c.objects.read(ACCOUNT, bucket, o.key)!)).toBe(true);
     }
+  });
+
+  it("is the published recording: for a fixed anchor, exactly the bytes the assessment and the lessons were made from", () => {
+    // Changing the generator's output is a decision (regenerate assessment.json, check the lessons), never a side effect.
+    const h = createHash("sha256");
+    h.update(JSON.stringify(c.accounts));
+    h.update(JSON.stringify(c.history));
+    // Listings carry every object's size and MD5 ETag, so this pins the bodies too.
+    for (const bucket of Object.keys((c.accounts[ACCOUNT].global.s3 as S3State).buckets)) h.update(JSON.stringify(c.objects.list(ACCOUNT, bucket)));
+    expect(h.digest("hex")).toBe("bd8248696cfcfe541387538093b041c45c17636f6e9fb0e1ccd49c1e49af8e02");
+  });
+
+  it("builds each CloudTrail record the same whenever it is first read (history, evidence files, attacker facts)", async () => {
+    const d = generate({ manifest, anchor: new Date(anchor) });
+    // The evidence listing reads the history before anything else here does.
+    expect(d.objects.list(ACCOUNT, EVIDENCE).length).toBeGreaterThan(0);
+    expect(JSON.stringify(d.history)).toBe(JSON.stringify(c.history));
+    expect(d.story.attackerCalls.every((r) => [...d.history].includes(r))).toBe(true);
+    // Built ahead of need in slices, and read half-way through.
+    const e = generate({ manifest, anchor: new Date(anchor) });
+    const preparing = e.prepare!();
+    await new Promise((r) => setImmediate(r));
+    expect(JSON.stringify(e.history)).toBe(JSON.stringify(c.history));
+    await preparing;
+    expect(JSON.stringify(e.history)).toBe(JSON.stringify(c.history));
   });
 
   it("gzip bodies carry no timestamp (mtime 0), so bytes never depend on when they were built", () => {

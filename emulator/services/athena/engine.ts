@@ -12,6 +12,7 @@ type DuckDBModule = typeof import("@duckdb/node-api");
 /** DuckDB's native module loads with the first query, not at every emulator start. */
 let TypeId: DuckDBModule["DuckDBTypeId"];
 
+import { importExternal } from "../../core/external.ts";
 import type { Runtime } from "../../state/runtime.ts";
 import type { Scope } from "./locations.ts";
 import { NATIVE_MACROS } from "./native.ts";
@@ -68,7 +69,7 @@ export class Engine {
   static async create(roots: string[] = []): Promise<Engine> {
     const dir = mkdtempSync(join(tmpdir(), "ir-range-athena-"));
     const readable = [dir, ...roots].map((d) => (d.endsWith(sep) ? d : `${d}${sep}`));
-    const duck: DuckDBModule = await import("@duckdb/node-api");
+    const duck = await importExternal<DuckDBModule>("@duckdb/node-api");
     TypeId = duck.DuckDBTypeId;
     const db = await duck.DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",

@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import {
   batchGetNamedQuery,
@@ -32,7 +33,7 @@ export const athena: ServiceDefinition = {
   protocol: "awsJson1_1",
   targetPrefix: "AmazonAthena",
   eventSource: "athena.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-athena"),
+  schemas: () => importExternal("@aws-sdk/client-athena"),
   errors: { validation: "InvalidRequestException", missing: "InvalidRequestException" },
   handlers: {
     StartQueryExecution: startQueryExecution,

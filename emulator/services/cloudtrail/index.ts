@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import { lookupEvents } from "./lookup.ts";
 import {
@@ -23,7 +24,7 @@ export const cloudtrail: ServiceDefinition = {
   protocol: "awsJson1_1",
   targetPrefix: "CloudTrail_20131101",
   eventSource: "cloudtrail.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-cloudtrail"),
+  schemas: () => importExternal("@aws-sdk/client-cloudtrail"),
   errors: { validation: "InvalidParameterException", missing: "InvalidParameterException" },
   handlers: {
     DescribeTrails: describeTrails,

@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { withDryRun } from "./common.ts";
@@ -93,7 +94,7 @@ export const ec2: ServiceDefinition = {
   xmlNamespace: "http://ec2.amazonaws.com/doc/2016-11-15/",
   version: "2016-11-15",
   eventSource: "ec2.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-ec2"),
+  schemas: () => importExternal("@aws-sdk/client-ec2"),
   // Every EC2 action takes DryRun; it is answered before the handler runs.
   handlers: Object.fromEntries(Object.entries(handlers).map(([op, h]) => [op, withDryRun(h)])),
 };

@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import { getDatabase, getDatabases, getPartitions, getTable, getTables } from "./catalog.ts";
 
@@ -8,7 +9,7 @@ export const glue: ServiceDefinition = {
   protocol: "awsJson1_1",
   targetPrefix: "AWSGlue",
   eventSource: "glue.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-glue"),
+  schemas: () => importExternal("@aws-sdk/client-glue"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
   handlers: { GetDatabases: getDatabases, GetDatabase: getDatabase, GetTables: getTables, GetTable: getTable, GetPartitions: getPartitions },
 };

@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import { createDetector, deleteDetector, getDetector, listDetectors, updateDetector } from "./detectors.ts";
 import { createFilter, deleteFilter, getFilter, listFilters, updateFilter } from "./filters.ts";
@@ -10,7 +11,7 @@ export const guardduty: ServiceDefinition = {
   endpointPrefix: "guardduty",
   protocol: "restJson1",
   eventSource: "guardduty.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-guardduty"),
+  schemas: () => importExternal("@aws-sdk/client-guardduty"),
   errors: { validation: "BadRequestException", missing: "BadRequestException" },
   handlers: {
     ListDetectors: listDetectors,

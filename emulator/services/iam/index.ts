@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import type { CredentialResolver } from "../../state/runtime.ts";
 import {
@@ -46,7 +47,7 @@ export const iam: ServiceDefinition = {
   version: "2010-05-08",
   global: true,
   eventSource: "iam.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-iam"),
+  schemas: () => importExternal("@aws-sdk/client-iam"),
   resolveCredential: resolveUserKey,
   noteKeyUse,
   handlers: {

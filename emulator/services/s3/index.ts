@@ -1,3 +1,4 @@
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import { s3Audit } from "./audit.ts";
 import {
@@ -57,7 +58,7 @@ export const s3: ServiceDefinition = {
   protocol: "restXml",
   xmlNamespace: "http://s3.amazonaws.com/doc/2006-03-01/",
   eventSource: "s3.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-s3"),
+  schemas: () => importExternal("@aws-sdk/client-s3"),
   audit: s3Audit,
   dataEvents: new Set([
     "GetObject",

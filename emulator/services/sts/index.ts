@@ -1,4 +1,5 @@
 import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
+import { importExternal } from "../../core/external.ts";
 import type { ServiceDefinition } from "../../core/service.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { assumeRole, getAccessKeyInfo, getSessionToken, resolveSessionKey } from "./sessions.ts";
@@ -17,7 +18,7 @@ export const sts: ServiceDefinition = {
   xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
   version: "2011-06-15",
   eventSource: "sts.amazonaws.com",
-  schemas: () => import("@aws-sdk/client-sts"),
+  schemas: () => importExternal("@aws-sdk/client-sts"),
   resolveCredential: resolveSessionKey,
   // CloudTrail logs these as reads although they issue sessions, which the range must store.
   readOnlyEvents: new Set(["AssumeRole", "GetSessionToken"]),

@@ -35,11 +35,9 @@ export function buildIam(anchor: number, story: Story): IamState {
     AttachedPolicies: [policyArn],
   });
   // The web server's own calls continue after the attacker's, until the CTO stopped it.
-  let roleLastUsed = "";
-  for (let i = story.history.length - 1; i >= 0 && !roleLastUsed; i--) {
-    const u = story.history[i].userIdentity as { sessionContext?: { sessionIssuer?: { userName?: string } } };
-    if (u.sessionContext?.sessionIssuer?.userName === NAMES.webRole) roleLastUsed = story.history[i].eventTime;
-  }
+  const roleLastUsed = story.lastEventTime(
+    (u) => (u as { sessionContext?: { sessionIssuer?: { userName?: string } } }).sessionContext?.sessionIssuer?.userName === NAMES.webRole,
+  );
   const webRole: StoredRole = {
     Path: "/",
     RoleName: NAMES.webRole,

@@ -111,7 +111,11 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
       },
     },
     objects: buildObjects(a, story),
-    history: story.history,
+    // Read when first needed (LookupEvents, the evidence bucket), not at start.
+    get history() {
+      return story.history;
+    },
+    prepare: () => story.prepare(),
     story,
   };
 }

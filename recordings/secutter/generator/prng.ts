@@ -24,6 +24,18 @@ export class Rng {
   constructor(seed: string) {
     this.s = hashSeed(`secutter/${seed}`);
   }
+  /** Where the stream is: after `seek` to it, the same draws follow (a record's ids are drawn when it is first read). */
+  get position(): number {
+    return this.s;
+  }
+  seek(position: number): this {
+    this.s = position;
+    return this;
+  }
+  /** Moves on as n draws would (the state only ever grows by the same constant), without making them. */
+  skip(n: number): void {
+    this.s = (this.s + Math.imul(n, 0x6d2b79f5)) | 0;
+  }
   /** Uniform in [0, 1). */
   next(): number {
     this.s = (this.s + 0x6d2b79f5) | 0;
@@ -57,9 +69,10 @@ export class Rng {
     return xs[xs.length - 1][0];
   }
   chars(n: number, alphabet: string): string {
-    let s = "";
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(this.next() * alphabet.length)];
-    return s;
+    // Character codes, then one string: appending a character at a time made a string per character.
+    const codes = new Array<number>(n);
+    for (let i = 0; i < n; i++) codes[i] = alphabet.charCodeAt(Math.floor(this.next() * alphabet.length));
+    return String.fromCharCode(...codes);
   }
   /** Hex digits 8 at a time from 32-bit draws: ids and UUIDs are the bulk of the generator's work. */
   hex(n: number): string {

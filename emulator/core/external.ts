@@ -1,0 +1,8 @@
+/**
+ * import() of a module outside the bundle (an SDK client's schemas, DuckDB, a scenario generator, tsx). Every
+ * such import goes through here: the bundle runs from V8's code cache, where a cached function's own import()
+ * has lost its loader, so the build replaces this function with the launcher's (bin/ir-range.js).
+ */
+export function importExternal<T = Record<string, unknown>>(specifier: string): Promise<T> {
+  return import(specifier) as Promise<T>;
+}
