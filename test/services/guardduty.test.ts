@@ -164,6 +164,8 @@ describe("findings", () => {
 
   it("archives, unarchives and records feedback", async () => {
     const before = (await gd.send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: [RECORDED.high] }))).Findings?.[0];
+    // Listed first so the field's kept values exist when the archive changes them.
+    expect(await list({ Criterion: { "service.archived": { Eq: ["false"] } } })).toContain(RECORDED.high);
     await gd.send(new ArchiveFindingsCommand({ DetectorId: DETECTOR, FindingIds: [RECORDED.high] }));
     const archived = (await gd.send(new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: [RECORDED.high] }))).Findings?.[0];
     expect(archived?.Service?.Archived).toBe(true);

@@ -220,27 +220,59 @@ function compilable(c: Condition | undefined): c is Condition {
   return true;
 }
 
-/** Compiles criteria once per request: paths resolved and constants derived once, then one pass over the findings. */
-export function compileCriteria(criteria: FindingCriteria | undefined): (finding: unknown) => boolean {
-  const tests = Object.entries(criteria?.Criterion ?? {}).map(([field, c]): ((finding: unknown) => boolean) => {
+/** One criterion: how to take its field's value(s) from a finding, and whether a taken value meets the condition. */
+interface Test {
+  field: string;
+  extract: (finding: unknown) => unknown;
+  holds: (value: unknown) => boolean;
+}
+
+function compileTests(criteria: FindingCriteria | undefined): Test[] {
+  return Object.entries(criteria?.Criterion ?? {}).map(([field, c]): Test => {
     const segments = field.split(".");
     // A missing condition (only possible without validateCriteria) keeps conditionHolds()' own behaviour.
-    if (!compilable(c)) return (finding: unknown) => conditionHolds(valuesAtSegments(finding, segments), c);
-    const path = compilePath(segments);
+    if (!compilable(c)) {
+      return { field, extract: (f) => new Many(valuesAtSegments(f, segments)), holds: (v) => conditionHolds((v as Many).values, c) };
+    }
     const one = compileCondition(c);
     const whenNone = conditionHolds([], c);
-    return (finding: unknown) => {
-      const v = path(finding);
-      if (v === undefined) return whenNone;
-      if (v instanceof Many) return conditionHolds(v.values, c);
-      return one(v);
+    return {
+      field,
+      extract: compilePath(segments),
+      holds: (v) => (v === undefined ? whenNone : v instanceof Many ? conditionHolds(v.values, c) : one(v)),
     };
   });
+}
+
+/** Compiles criteria once per request: paths resolved and constants derived once, then one pass over the findings. */
+export function compileCriteria(criteria: FindingCriteria | undefined): (finding: unknown) => boolean {
+  const tests = compileTests(criteria);
   const n = tests.length;
   return (finding) => {
-    for (let i = 0; i < n; i++) if (!tests[i](finding)) return false;
+    for (let i = 0; i < n; i++) if (!tests[i].holds(tests[i].extract(finding))) return false;
     return true;
   };
+}
+
+/**
+ * The findings that meet the criteria, in order. With `column` (a list kept between calls), each field's values
+ * are taken from the findings once and kept, so a later query on the same field walks no finding again.
+ */
+export function filterFindings<T>(
+  findings: readonly T[],
+  criteria: FindingCriteria | undefined,
+  column?: (field: string, extract: (finding: unknown) => unknown) => readonly unknown[],
+): T[] {
+  if (!column) return findings.filter(compileCriteria(criteria));
+  const tests = compileTests(criteria);
+  const cols = tests.map((t) => column(t.field, t.extract));
+  const out: T[] = [];
+  for (let i = 0; i < findings.length; i++) {
+    let ok = true;
+    for (let j = 0; j < tests.length && ok; j++) ok = tests[j].holds(cols[j][i]);
+    if (ok) out.push(findings[i]);
+  }
+  return out;
 }
 
 export function matchesCriteria(finding: unknown, criteria: FindingCriteria | undefined): boolean {

@@ -17,7 +17,7 @@ import type {
 import { isReadOnlyOperation } from "../../core/service.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { decodeToken, encodeToken, type Stored } from "../stored.ts";
-import { compileCriteria, sortFindings, validateCriteria } from "./criteria.ts";
+import { filterFindings, sortFindings, validateCriteria } from "./criteria.ts";
 import { badRequest, checkMaxResults, detectorOf, OUT_OF_RANGE } from "./detectors.ts";
 import { guardDutyState } from "./state.ts";
 
@@ -37,7 +37,13 @@ function scanFindings(all: Record<string, StoredFinding>, detectorId: string): S
 interface FindingsCache {
   journal: readonly Record<string, unknown>[];
   seen: number;
-  byDetector: Map<string, StoredFinding[]>;
+  byDetector: Map<string, DetectorFindings>;
+}
+
+/** A detector's findings in stored order, and per criterion field the value(s) each finding has there. */
+interface DetectorFindings {
+  list: StoredFinding[];
+  columns: Map<string, readonly unknown[]>;
 }
 
 const findingsCaches = new WeakMap<object, FindingsCache>();
@@ -55,10 +61,30 @@ const GUARDDUTY_SOURCE = "guardduty.amazonaws.com";
 
 /** The detector's findings in stored order. The list may be shared between calls: callers must not change it. */
 export function findingsOf(ctx: RequestContext, detectorId: string): StoredFinding[] {
+  return cachedFindings(ctx, detectorId).list;
+}
+
+/** The detector's findings that meet the criteria, in stored order; on a kept list, with its value columns. */
+export function matchingFindings(ctx: RequestContext, detectorId: string, criteria: ListFindingsCommandInput["FindingCriteria"]): StoredFinding[] {
+  const d = cachedFindings(ctx, detectorId);
+  if (!d.columns) return filterFindings(d.list, criteria);
+  const columns = d.columns;
+  return filterFindings(d.list, criteria, (field, extract) => {
+    let c = columns.get(field);
+    if (!c) {
+      c = d.list.map(extract);
+      columns.set(field, c);
+    }
+    return c;
+  });
+}
+
+/** The detector's findings, kept between read-only GuardDuty calls (columns then come with them). */
+function cachedFindings(ctx: RequestContext, detectorId: string): { list: StoredFinding[]; columns?: Map<string, readonly unknown[]> } {
   const all = guardDutyState(ctx).findings;
   if (ctx.service !== "guardduty" || !isReadOnlyOperation(ctx.operation)) {
     findingsCaches.delete(all);
-    return scanFindings(all, detectorId);
+    return { list: scanFindings(all, detectorId) };
   }
   const journal = ctx.runtime.journal.records;
   let cache = findingsCaches.get(all);
@@ -66,12 +92,12 @@ export function findingsOf(ctx: RequestContext, detectorId: string): StoredFindi
     cache = { journal, seen: journal.length, byDetector: new Map() };
     findingsCaches.set(all, cache);
   }
-  let list = cache.byDetector.get(detectorId);
-  if (!list) {
-    list = scanFindings(all, detectorId);
-    cache.byDetector.set(detectorId, list);
+  let d = cache.byDetector.get(detectorId);
+  if (!d) {
+    d = { list: scanFindings(all, detectorId), columns: new Map() };
+    cache.byDetector.set(detectorId, d);
   }
-  return list;
+  return d;
 }
 
 function pageToken(token: string | undefined, salt: string): number {
@@ -86,7 +112,7 @@ export const listFindings: OpHandler<ListFindingsCommandInput, ListFindingsComma
   validateCriteria(input.FindingCriteria);
   const salt = `ListFindings:${d.DetectorId}:${JSON.stringify(input.FindingCriteria ?? {})}:${JSON.stringify(input.SortCriteria ?? {})}`;
   const offset = pageToken(input.NextToken, salt);
-  const matched = sortFindings(findingsOf(ctx, d.DetectorId).filter(compileCriteria(input.FindingCriteria)), input.SortCriteria);
+  const matched = sortFindings(matchingFindings(ctx, d.DetectorId as string, input.FindingCriteria), input.SortCriteria);
   const max = input.MaxResults ?? 50;
   const page = matched.slice(offset, offset + max).map((f) => f.Id as string);
   return { FindingIds: page, NextToken: offset + max < matched.length ? encodeToken(offset + max, salt) : "" };
@@ -157,7 +183,7 @@ export const getFindingsStatistics: OpHandler<GetFindingsStatisticsCommandInput,
   validateCriteria(input.FindingCriteria);
   if (!input.FindingStatisticTypes?.length && !input.GroupBy) throw badRequest(OUT_OF_RANGE);
   checkMaxResults(input.MaxResults, 100);
-  const findings = findingsOf(ctx, d.DetectorId).filter(compileCriteria(input.FindingCriteria));
+  const findings = matchingFindings(ctx, d.DetectorId as string, input.FindingCriteria);
   const stats: FindingStatistics = {};
   if (input.FindingStatisticTypes?.includes("COUNT_BY_SEVERITY")) {
     const counts: Record<string, number> = {};
