@@ -32,7 +32,9 @@ export async function sdkRequest(client: { send(c: unknown): Promise<unknown>; c
       for (const [k, v] of Object.entries(req.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) query.push([k, x ?? ""]);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
-      const body = typeof req.body === "string" ? Buffer.from(req.body) : req.body instanceof Uint8Array ? Buffer.from(req.body) : Buffer.alloc(0);
+      // Bytes by view: the SDK's JSON body is a Uint8Array whose valueOf() (called by Buffer.from) warns.
+      const b = req.body;
+      const body = typeof b === "string" ? Buffer.from(b) : b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.alloc(0);
       captured = { method: req.method, rawPath: req.path, query, headers, body };
       throw new Error("captured");
     },
