@@ -54,21 +54,15 @@ export async function referenceVerifySigV4(req: WireRequest, auth: SigV4Auth, se
   const pathOnly = req.rawPath || "/";
   const signer = signerFor(auth, secretAccessKey);
   const [hostname, port] = (req.headers.host ?? "").split(":");
+  const httpRequest = (query: ReturnType<typeof queryObject>, hs: Record<string, string>, body?: unknown) =>
+    new HttpRequest({ method: req.method, protocol: "http:", hostname, port: port ? Number(port) : undefined, path: pathOnly, query, headers: hs, body });
   if (auth.presigned) {
     const q = new Map(req.query);
     const date = amzDate(q.get("X-Amz-Date"));
     if (!date) return false;
     // S3 presigned URLs sign no payload: the canonical request ends in UNSIGNED-PAYLOAD.
     const unsignedPayload: Record<string, string> = auth.service === "s3" ? { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } : {};
-    const request = new HttpRequest({
-      method: req.method,
-      protocol: "http:",
-      hostname,
-      port: port ? Number(port) : undefined,
-      path: pathOnly,
-      query: queryObject(req.query, new Set(["X-Amz-Signature"])),
-      headers: { ...headers, ...unsignedPayload },
-    });
+    const request = httpRequest(queryObject(req.query, new Set(["X-Amz-Signature"])), { ...headers, ...unsignedPayload });
     const expires = Number(q.get("X-Amz-Expires") ?? "900");
     // presign() re-adds the X-Amz-* query fields from its arguments; they must equal what the client sent.
     const presigned = await signer.presign(request, {
@@ -82,16 +76,7 @@ export async function referenceVerifySigV4(req: WireRequest, auth: SigV4Auth, se
   }
   const date = amzDate(req.headers["x-amz-date"]);
   if (!date) return false;
-  const request = new HttpRequest({
-    method: req.method,
-    protocol: "http:",
-    hostname,
-    port: port ? Number(port) : undefined,
-    path: pathOnly,
-    query: queryObject(req.query, new Set()),
-    headers,
-    body: signedHeaderSet.has("x-amz-content-sha256") ? undefined : req.body,
-  });
+  const request = httpRequest(queryObject(req.query, new Set()), headers, signedHeaderSet.has("x-amz-content-sha256") ? undefined : req.body);
   const signed = await signer.sign(request, { signingDate: date, signableHeaders: signedHeaderSet });
   const authorization = signed.headers.authorization ?? "";
   const computed = /Signature=([0-9a-f]+)/.exec(authorization)?.[1];
