@@ -7,8 +7,9 @@ import { glue } from "./glue/index.ts";
 import { guardduty } from "./guardduty/index.ts";
 import { iam } from "./iam/index.ts";
 import { s3 } from "./s3/index.ts";
+import { securityhub } from "./securityhub/index.ts";
 import { sts } from "./sts/index.ts";
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, ec2, iam, s3, cloudtrail, guardduty, athena, glue];
+  return [sts, ec2, iam, s3, cloudtrail, guardduty, securityhub, athena, glue];
 }

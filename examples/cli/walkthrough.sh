@@ -19,6 +19,11 @@ read -r KEY ROLE ATTACKER < <(aws guardduty get-findings --detector-id "$DET" --
   --output text)
 echo "stolen key $KEY of role $ROLE, used from $ATTACKER"
 
+step "2b. Security Hub: the failed controls that explain it"
+aws securityhub get-findings \
+  --filters '{"ComplianceStatus":[{"Value":"FAILED","Comparison":"EQUALS"}],"RecordState":[{"Value":"ACTIVE","Comparison":"EQUALS"}],"SeverityLabel":[{"Value":"CRITICAL","Comparison":"EQUALS"},{"Value":"HIGH","Comparison":"EQUALS"}]}' \
+  --query 'Findings[].[Compliance.SecurityControlId,Resources[0].Id]' --output text
+
 step "3. CloudTrail: the stolen key's calls, oldest first"
 aws cloudtrail lookup-events --lookup-attributes "AttributeKey=AccessKeyId,AttributeValue=$KEY" \
   --query 'reverse(Events)[].[EventTime,EventName]' --output text | head -5

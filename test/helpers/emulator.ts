@@ -88,3 +88,10 @@ export function aws(server: Pick<TestServer, "env">, args: string[], extraEnv: N
     });
   });
 }
+
+/** The CLI's JSON output of a call that must succeed (the CLI's stderr in the error otherwise). */
+export async function awsJson<T = any>(server: Pick<TestServer, "env">, args: string[]): Promise<T> {
+  const r = await aws(server, args);
+  if (r.status !== 0) throw new Error(`aws ${args.join(" ")} failed: ${r.stderr}`);
+  return r.json<T>();
+}

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secutterAnswers } from "../../scripts/secutter-answers.ts";
-import { aws, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { aws, awsJson, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 let server: TestServer;
 let answers: ReturnType<typeof secutterAnswers>["answers"];
@@ -23,11 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const json = async (args: string[]) => {
-  const r = await aws(server, args);
-  if (r.status !== 0) throw new Error(`aws ${args.join(" ")} failed: ${r.stderr}`);
-  return r.json();
-};
+const json = (args: string[]) => awsJson(server, args);
 
 describe.skipIf(!hasAwsCli)("a student investigates secutter with the aws CLI", () => {
   it("finds the miners in both regions and decodes their user data", async () => {

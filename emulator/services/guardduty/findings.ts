@@ -21,7 +21,7 @@ import { filterFindings, sortFindings, validateCriteria } from "./criteria.ts";
 import { badRequest, checkMaxResults, detectorOf, OUT_OF_RANGE } from "./detectors.ts";
 import { guardDutyState } from "./state.ts";
 
-type StoredFinding = Stored<Finding>;
+export type StoredFinding = Stored<Finding>;
 
 function scanFindings(all: Record<string, StoredFinding>, detectorId: string): StoredFinding[] {
   const out: StoredFinding[] = [];

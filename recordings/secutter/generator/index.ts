@@ -11,6 +11,7 @@ import { buildEc2 } from "./ec2.ts";
 import { buildGuardDuty } from "./guardduty.ts";
 import { buildIam } from "./iam.ts";
 import { buildObjects, type SecutterObjects } from "./objects.ts";
+import { buildSecurityHub } from "./securityhub.ts";
 import { buildStory, type Story } from "./story.ts";
 import { iso } from "./time.ts";
 import { STOLEN_ICON } from "./web.ts";
@@ -100,13 +101,15 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
       [NAMES.uploads]: bucket(NAMES.uploads, T.webLaunch - 86_400_000, { tags: [{ Key: "Service", Value: "secutter" }] }),
     },
   };
+  const iam = buildIam(a, story);
+  const securityhub = buildSecurityHub(a, story, { ec2, iam, cloudtrail, s3, guardduty: gd });
   return {
     accounts: {
       [ACCOUNT]: {
-        global: { iam: buildIam(a, story), s3 },
+        global: { iam, s3 },
         regions: {
-          [HOME]: { ec2: ec2[HOME], cloudtrail, guardduty: gd[HOME], athena: buildAthena(at(T.logsCopied + 600_000)) },
-          [USE1]: { ec2: ec2[USE1], cloudtrail: { trails: {} }, guardduty: gd[USE1] },
+          [HOME]: { ec2: ec2[HOME], cloudtrail, guardduty: gd[HOME], securityhub: securityhub[HOME], athena: buildAthena(at(T.logsCopied + 600_000)) },
+          [USE1]: { ec2: ec2[USE1], cloudtrail: { trails: {} }, guardduty: gd[USE1], securityhub: securityhub[USE1] },
         },
       },
     },
