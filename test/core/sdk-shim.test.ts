@@ -1,6 +1,7 @@
 /** The in-process shim: unmodified SDK v3 clients reach the emulator through msw with no listening socket. */
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type InProcessRange, startInProcess } from "../../sdk-shim/index.ts";
@@ -29,8 +30,19 @@ describe("sdk-shim in-process", () => {
     expect(await got.Body?.transformToString()).toContain("Nothing happened here");
   });
 
+  it("routes restJson1 by URI to Security Hub", async () => {
+    const sh = new SecurityHubClient(range.config());
+    await sh.send(new EnableSecurityHubCommand({}));
+    const got = await sh.send(new GetFindingsCommand({ Filters: { ComplianceSecurityControlId: [{ Value: "EC2.8", Comparison: "EQUALS" }] } }));
+    expect(got.Findings?.map((f) => [f.Resources?.[0]?.Id, f.Compliance?.Status])).toEqual([
+      ["arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0a1b2c3d4e5f60001", "FAILED"],
+    ]);
+  });
+
   it("journals the calls like any other", () => {
     const names = range.emulator.runtime.journal.records.map((r) => r.eventName);
-    expect(names).toEqual(expect.arrayContaining(["GetCallerIdentity", "DescribeInstances", "GetObject"]));
+    expect(names).toEqual(expect.arrayContaining(["GetCallerIdentity", "DescribeInstances", "GetObject", "GetFindings"]));
+    const findings = range.emulator.runtime.journal.records.find((r) => r.eventName === "GetFindings");
+    expect(findings).toMatchObject({ eventSource: "securityhub.amazonaws.com", readOnly: true, awsRegion: "ap-northeast-1" });
   });
 });
