@@ -62,6 +62,18 @@ describe.skipIf(!hasAwsCli)("aws securityhub on secutter", () => {
     expect(found).toEqual([facts.stolenAccessKeyId]);
   });
 
+  it("counts the miners with the managed cryptocurrency insight", async () => {
+    const results = await json([
+      "securityhub",
+      "get-insight-results",
+      "--insight-arn",
+      "arn:aws:securityhub:::insight/securityhub/default/24",
+      "--query",
+      "InsightResults.ResultValues[].GroupByAttributeValue",
+    ]);
+    expect([...results].sort()).toEqual(facts.miners["ap-northeast-1"].map((id) => `arn:aws:ec2:ap-northeast-1:111122223333:instance/${id}`).sort());
+  });
+
   it("passes EC2.8 once the student requires IMDSv2, and keeps the triage note", async () => {
     const filter = `{"ComplianceSecurityControlId":[{"Value":"EC2.8","Comparison":"EQUALS"}],"ResourceId":[{"Value":"instance/${facts.webServer.instanceId}","Comparison":"CONTAINS"}]}`;
     const [id, productArn] = await json(["securityhub", "get-findings", "--filters", filter, "--query", "Findings[0].[Id,ProductArn]"]);

@@ -8,6 +8,8 @@ import {
   BatchGetSecurityControlsCommand,
   BatchImportFindingsCommand,
   BatchUpdateFindingsCommand,
+  CreateInsightCommand,
+  DeleteInsightCommand,
   DescribeHubCommand,
   DescribeStandardsCommand,
   DescribeStandardsControlsCommand,
@@ -15,9 +17,12 @@ import {
   EnableSecurityHubCommand,
   GetEnabledStandardsCommand,
   GetFindingsCommand,
+  GetInsightResultsCommand,
+  GetInsightsCommand,
   ListSecurityControlDefinitionsCommand,
   paginateGetFindings,
   SecurityHubClient,
+  UpdateInsightCommand,
   UpdateStandardsControlCommand,
 } from "@aws-sdk/client-securityhub";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -279,6 +284,40 @@ describe("findings", () => {
     const ids = cis.SecurityControlDefinitions?.map((d) => d.SecurityControlId);
     expect(ids).toContain("EC2.13");
     expect(ids).not.toContain("EC2.8");
+  });
+
+  it("counts findings with managed and custom insights", async () => {
+    const severity = "arn:aws:securityhub:::insight/securityhub/default/29";
+    expect((await sh.send(new GetInsightsCommand({}))).Insights).toEqual([]);
+    const [managed] = (await sh.send(new GetInsightsCommand({ InsightArns: [severity] }))).Insights ?? [];
+    expect(managed).toMatchObject({ Name: "Severity by counts of findings", GroupByAttribute: "SeverityLabel" });
+    const open = (await findings()).filter((f) => f.RecordState === "ACTIVE" && ["NEW", "NOTIFIED"].includes(f.Workflow?.Status as string));
+    const expected = new Map<string, number>();
+    for (const f of open) expected.set(f.Severity?.Label as string, (expected.get(f.Severity?.Label as string) ?? 0) + 1);
+    const results = (await sh.send(new GetInsightResultsCommand({ InsightArn: severity }))).InsightResults;
+    expect(results?.GroupByAttribute).toBe("SeverityLabel");
+    expect(new Map(results?.ResultValues?.map((v) => [v.GroupByAttributeValue, v.Count]))).toEqual(expected);
+    const counts = results?.ResultValues?.map((v) => v.Count ?? 0) ?? [];
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+
+    const { InsightArn } = await sh.send(
+      new CreateInsightCommand({ Name: "GuardDuty by resource type", Filters: { ProductName: eq("GuardDuty") }, GroupByAttribute: "ResourceType" }),
+    );
+    expect(InsightArn).toMatch(new RegExp(`^arn:aws:securityhub:${REGION}:${ACCOUNT}:insight/${ACCOUNT}/custom/[0-9a-f-]{36}$`));
+    const byType = (await sh.send(new GetInsightResultsCommand({ InsightArn }))).InsightResults?.ResultValues;
+    const gd = await findings({ ProductName: eq("GuardDuty") });
+    expect(byType?.reduce((n, v) => n + (v.Count ?? 0), 0)).toBe(gd.length);
+    expect(byType?.find((v) => v.GroupByAttributeValue === "AwsIamAccessKey")?.Count).toBe(
+      gd.filter((f) => f.Resources?.[0].Type === "AwsIamAccessKey").length,
+    );
+    await sh.send(new UpdateInsightCommand({ InsightArn, Name: "GuardDuty findings by resource type" }));
+    expect((await sh.send(new GetInsightsCommand({}))).Insights?.map((i) => i.Name)).toEqual(["GuardDuty findings by resource type"]);
+    await expect(sh.send(new CreateInsightCommand({ Name: "x", Filters: {}, GroupByAttribute: "SeverityNormalized" }))).rejects.toMatchObject({
+      name: "InvalidInputException",
+    });
+    await expect(sh.send(new DeleteInsightCommand({ InsightArn: severity }))).rejects.toMatchObject({ name: "InvalidInputException" });
+    expect((await sh.send(new DeleteInsightCommand({ InsightArn }))).InsightArn).toBe(InsightArn);
+    await expect(sh.send(new GetInsightResultsCommand({ InsightArn }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
   });
 
   it("is gone once disabled", async () => {

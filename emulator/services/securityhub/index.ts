@@ -12,6 +12,7 @@ import {
   getEnabledStandards,
   updateStandardsControl,
 } from "./hub.ts";
+import { createInsight, deleteInsight, getInsightResults, getInsights, updateInsight } from "./insights.ts";
 import { batchGetSecurityControls, listSecurityControlDefinitions } from "./security-controls.ts";
 
 export const securityhub: ServiceDefinition = {
@@ -22,8 +23,8 @@ export const securityhub: ServiceDefinition = {
   eventSource: "securityhub.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-securityhub"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
-  // GetFindings evaluates the controls and keeps what changed: it runs serialized and is committed like a write.
-  readOnlyEvents: new Set(["GetFindings"]),
+  // These evaluate the controls and keep what changed: they run serialized and are committed like writes.
+  readOnlyEvents: new Set(["GetFindings", "GetInsightResults"]),
   handlers: {
     DescribeHub: describeHub,
     EnableSecurityHub: enableSecurityHub,
@@ -39,5 +40,10 @@ export const securityhub: ServiceDefinition = {
     GetFindings: getFindings,
     BatchUpdateFindings: batchUpdateFindings,
     BatchImportFindings: batchImportFindings,
+    GetInsights: getInsights,
+    GetInsightResults: getInsightResults,
+    CreateInsight: createInsight,
+    UpdateInsight: updateInsight,
+    DeleteInsight: deleteInsight,
   },
 };

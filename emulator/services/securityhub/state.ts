@@ -1,5 +1,5 @@
 /** Security Hub's regional state: the hub, its standards, control evaluations, imported findings and responders' updates. */
-import type { AwsSecurityFinding, DescribeHubResponse, StandardsSubscription } from "@aws-sdk/client-securityhub";
+import type { AwsSecurityFinding, AwsSecurityFindingFilters, DescribeHubResponse, StandardsSubscription } from "@aws-sdk/client-securityhub";
 import type { RequestContext } from "../../core/types.ts";
 import { type Stored, withDefaults } from "../stored.ts";
 
@@ -32,6 +32,14 @@ export interface FindingUpdate {
   RelatedFindings?: { ProductArn: string; Id: string }[];
 }
 
+/** An insight: findings that meet Filters, counted by GroupByAttribute (a filter field's name). */
+export interface StoredInsight {
+  InsightArn: string;
+  Name: string;
+  Filters: AwsSecurityFindingFilters;
+  GroupByAttribute: string;
+}
+
 export interface SecurityHubState {
   /** Absent while Security Hub is not enabled in the region. */
   hub?: Stored<Omit<DescribeHubResponse, "$metadata">> & { HubArn: string; SubscribedAt: string };
@@ -47,9 +55,18 @@ export interface SecurityHubState {
   imported: Record<string, Stored<AwsSecurityFinding>>;
   /** Updates made with BatchUpdateFindings, by finding id. */
   updates: Record<string, FindingUpdate>;
+  /** Custom insights by ARN. */
+  insights: Record<string, StoredInsight>;
 }
 
-export const emptySecurityHubState = (): SecurityHubState => ({ standards: {}, controls: {}, disabledControls: {}, imported: {}, updates: {} });
+export const emptySecurityHubState = (): SecurityHubState => ({
+  standards: {},
+  controls: {},
+  disabledControls: {},
+  imported: {},
+  updates: {},
+  insights: {},
+});
 
 export function securityHubState(ctx: RequestContext, region = ctx.region): SecurityHubState {
   const st = ctx.runtime.regional(ctx.accountId, region, "securityhub", emptySecurityHubState);
