@@ -10,10 +10,10 @@ import type {
 } from "@aws-sdk/client-securityhub";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { guardDutyState } from "../guardduty/state.ts";
-import { decodeToken, encodeToken, type Stored } from "../stored.ts";
+import { encodeToken, type Stored } from "../stored.ts";
 import { controlFinding, type Finding, guardDutyFinding, withUpdate } from "./asff.ts";
 import { CONTROL_BY_ID } from "./controls.ts";
-import { invalidInput } from "./errors.ts";
+import { invalidInput, pageStart } from "./errors.ts";
 import { accountView, changeTime, observe } from "./evaluation.ts";
 import { compileFilters, sortFindings } from "./filters.ts";
 import { enabledHub } from "./hub.ts";
@@ -40,11 +40,8 @@ export function currentFindings(ctx: RequestContext, st: SecurityHubState): Find
 
 export const getFindings: OpHandler<GetFindingsCommandInput, GetFindingsCommandOutput> = async (input, ctx) => {
   const st = enabledHub(ctx);
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
   const salt = `GetFindings:${JSON.stringify(input.Filters ?? {})}:${JSON.stringify(input.SortCriteria ?? [])}`;
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw invalidInput("The NextToken value is not valid");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, salt);
   const test = await compileFilters(input.Filters, ctx.time.getTime());
   const matched = await sortFindings(currentFindings(ctx, st).filter(test as (f: Finding) => boolean) as AwsSecurityFinding[], input.SortCriteria);
   const page = matched.slice(offset, offset + max);

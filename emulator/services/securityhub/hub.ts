@@ -21,9 +21,9 @@ import type {
   UpdateStandardsControlCommandOutput,
 } from "@aws-sdk/client-securityhub";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { decodeToken, paginate, type Stored } from "../stored.ts";
+import { paginate, type Stored } from "../stored.ts";
 import { CONTROLS } from "./controls.ts";
-import { conflict, invalidAccess, invalidInput, notFound } from "./errors.ts";
+import { conflict, invalidAccess, invalidInput, notFound, pageStart } from "./errors.ts";
 import { STANDARDS, type StandardDef, standardByArn, standardBySubscription, standardsArn, standardsControlArn, subscriptionArn } from "./standards.ts";
 import { emptySecurityHubState, type SecurityHubState, securityHubState } from "./state.ts";
 
@@ -80,10 +80,7 @@ export const disableSecurityHub: OpHandler<DisableSecurityHubCommandInput, Disab
 };
 
 export const describeStandards: OpHandler<DescribeStandardsCommandInput, DescribeStandardsCommandOutput> = (input, ctx) => {
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
-  const offset = decodeToken(input.NextToken, "DescribeStandards");
-  if (offset === undefined) throw invalidInput("Invalid NextToken");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, "DescribeStandards");
   const all = STANDARDS.map((s) => ({
     StandardsArn: standardsArn(s, ctx.region),
     Name: s.name,
@@ -97,10 +94,7 @@ export const describeStandards: OpHandler<DescribeStandardsCommandInput, Describ
 
 export const getEnabledStandards: OpHandler<GetEnabledStandardsCommandInput, GetEnabledStandardsCommandOutput> = (input, ctx) => {
   const st = enabledHub(ctx);
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
-  const offset = decodeToken(input.NextToken, "GetEnabledStandards");
-  if (offset === undefined) throw invalidInput("Invalid NextToken");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, "GetEnabledStandards");
   const wanted = input.StandardsSubscriptionArns?.length ? new Set(input.StandardsSubscriptionArns) : undefined;
   const subs = Object.values(st.standards).filter((s) => !wanted || wanted.has(s.StandardsSubscriptionArn as string));
   const { page, next } = paginate(subs, offset, max, "GetEnabledStandards");
@@ -136,11 +130,8 @@ export const describeStandardsControls: OpHandler<DescribeStandardsControlsComma
   const st = enabledHub(ctx);
   const s = standardBySubscription(input.StandardsSubscriptionArn, ctx.region, ctx.accountId);
   if (!s || !st.standards[standardsArn(s, ctx.region)]) throw notFound(`Standards subscription ${input.StandardsSubscriptionArn} not found`);
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
   const salt = `DescribeStandardsControls:${input.StandardsSubscriptionArn}`;
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw invalidInput("Invalid NextToken");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, salt);
   const subscribedAt = st.hub.SubscribedAt;
   const controls = CONTROLS.flatMap((c) => {
     const controlId = s.controlId(c);

@@ -17,8 +17,8 @@ import type {
   UpdateInsightCommandOutput,
 } from "@aws-sdk/client-securityhub";
 import type { OpHandler } from "../../core/types.ts";
-import { decodeToken, paginate } from "../stored.ts";
-import { invalidInput, notFound } from "./errors.ts";
+import { paginate } from "../stored.ts";
+import { invalidInput, notFound, pageStart } from "./errors.ts";
 import { compileFilters, filterFields, valuesAt } from "./filters.ts";
 import { currentFindings } from "./findings.ts";
 import { enabledHub } from "./hub.ts";
@@ -95,11 +95,8 @@ async function checkGroupBy(attribute: string | undefined): Promise<void> {
 
 export const getInsights: OpHandler<GetInsightsCommandInput, GetInsightsCommandOutput> = (input, ctx) => {
   const st = enabledHub(ctx);
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
   const salt = `GetInsights:${JSON.stringify(input.InsightArns ?? [])}`;
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw invalidInput("The NextToken value is not valid");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, salt);
   // Without ARNs the API lists custom insights only; managed ones are fetched by ARN.
   const list = input.InsightArns?.length
     ? input.InsightArns.map((arn) => {

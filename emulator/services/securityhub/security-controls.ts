@@ -6,9 +6,9 @@ import type {
   ListSecurityControlDefinitionsCommandOutput,
 } from "@aws-sdk/client-securityhub";
 import type { OpHandler } from "../../core/types.ts";
-import { decodeToken, paginate } from "../stored.ts";
+import { paginate } from "../stored.ts";
 import { CONTROL_BY_ID, CONTROLS, type ControlDef } from "./controls.ts";
-import { invalidInput } from "./errors.ts";
+import { invalidInput, pageStart } from "./errors.ts";
 import { enabledHub } from "./hub.ts";
 import { activeControls, standardByArn } from "./standards.ts";
 
@@ -19,11 +19,8 @@ export const listSecurityControlDefinitions: OpHandler<ListSecurityControlDefini
   ctx,
 ) => {
   enabledHub(ctx);
-  const max = input.MaxResults ?? 100;
-  if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
   const salt = `ListSecurityControlDefinitions:${input.StandardsArn ?? ""}`;
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw invalidInput("The NextToken value is not valid");
+  const { max, offset } = pageStart(input.MaxResults, input.NextToken, salt);
   let controls = CONTROLS;
   if (input.StandardsArn) {
     const s = standardByArn(input.StandardsArn, ctx.region);
