@@ -1,5 +1,6 @@
 /** Helpers every IAM handler shares: time stamps, pagination, names, policy documents, lookups with AWS's errors. */
 import { AwsError } from "../../core/errors.ts";
+import { asList, type Json } from "../../core/policy-document.ts";
 import type { RequestContext } from "../../core/types.ts";
 import { decodeToken, paginate } from "../stored.ts";
 import type { IamState, StoredGroup, StoredRole, StoredUser } from "./state.ts";
@@ -129,12 +130,6 @@ export function plainDocument(doc: string): string {
 }
 
 const malformed = (message: string) => new AwsError("MalformedPolicyDocument", message, 400);
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-function asList(v: Json | undefined): Json[] {
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
 
 /**
  * Validates a policy document the way IAM's parser rejects the common mistakes: JSON syntax, Version,

@@ -35,6 +35,7 @@ import type {
   PutObjectTaggingCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
+import { statementsOf } from "../../core/policy-document.ts";
 import type { OpHandler } from "../../core/types.ts";
 import type { BucketRecord } from "../../state/objects.ts";
 import { owner, requireBucket } from "./buckets.ts";
@@ -215,16 +216,9 @@ const FIXING_KEYS = new Set([
 ]);
 
 export function policyIsPublic(policy: string): boolean {
-  let doc: { Statement?: unknown };
-  try {
-    doc = JSON.parse(policy);
-  } catch {
-    return false;
-  }
-  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-  return statements.some((st) => {
+  return statementsOf(policy).some((st) => {
     const s = st as { Effect?: string; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
-    if (s?.Effect !== "Allow") return false;
+    if (s.Effect !== "Allow") return false;
     const p = s.Principal;
     const aws = typeof p === "object" && p !== null ? (p as { AWS?: unknown }).AWS : undefined;
     const everyone = p === "*" || aws === "*" || (Array.isArray(aws) && aws.includes("*"));

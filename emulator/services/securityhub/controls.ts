@@ -5,6 +5,7 @@
  * are those of the Security Hub user guide.
  */
 
+import { asList, type Json, statementsOf } from "../../core/policy-document.ts";
 import type { BucketRecord } from "../../state/objects.ts";
 import type { StoredTrail } from "../cloudtrail/state.ts";
 import type { Ec2State } from "../ec2/state.ts";
@@ -429,22 +430,8 @@ function guardDutyChecks(view: AccountView): ControlResult[] {
   return [{ control: CONTROL_BY_ID.get("GuardDuty.1") as ControlDef, resource: accountResource(view), status: enabled ? "PASSED" : "FAILED" }];
 }
 
-interface Statement {
-  Effect?: string;
-  Action?: string | string[];
-  Resource?: string | string[];
-}
-
-const asList = (x: string | string[] | undefined) => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-
 function grantsAdmin(document: string): boolean {
-  try {
-    const doc = JSON.parse(document) as { Statement?: Statement | Statement[] };
-    const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
-    return statements.some((s) => s.Effect === "Allow" && asList(s.Action).includes("*") && asList(s.Resource).includes("*"));
-  } catch {
-    return false;
-  }
+  return statementsOf(document).some((s) => s.Effect === "Allow" && asList(s.Action).includes("*") && asList(s.Resource).includes("*"));
 }
 
 function iamChecks(view: AccountView): ControlResult[] {
@@ -505,17 +492,11 @@ function iamChecks(view: AccountView): ControlResult[] {
 
 /** Whether a bucket policy denies requests without TLS (aws:SecureTransport false), as s3-bucket-ssl-requests-only wants. */
 function requiresTls(policy: string | undefined): boolean {
-  if (!policy) return false;
-  try {
-    const doc = JSON.parse(policy) as { Statement?: (Statement & { Condition?: Record<string, Record<string, unknown>> })[] };
-    return (doc.Statement ?? []).some((s) => {
-      if (s.Effect !== "Deny") return false;
-      const v = s.Condition?.Bool?.["aws:SecureTransport"];
-      return v === false || v === "false" || (Array.isArray(v) && v.includes("false"));
-    });
-  } catch {
-    return false;
-  }
+  return statementsOf(policy ?? "").some((s) => {
+    if (s.Effect !== "Deny") return false;
+    const v = (s.Condition as { Bool?: Record<string, Json> } | undefined)?.Bool?.["aws:SecureTransport"];
+    return v === false || v === "false" || (Array.isArray(v) && v.includes("false"));
+  });
 }
 
 function s3Checks(view: AccountView): ControlResult[] {

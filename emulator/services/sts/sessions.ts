@@ -10,6 +10,7 @@ import type {
 } from "@aws-sdk/client-sts";
 import { AwsError } from "../../core/errors.ts";
 import { iamId, secretKey } from "../../core/ids.ts";
+import { asList, type Json } from "../../core/policy-document.ts";
 import type { OpHandler, Principal, RequestContext } from "../../core/types.ts";
 import type { CredentialResolver, Runtime } from "../../state/runtime.ts";
 import { plainDocument, validatePolicyDocument } from "../iam/common.ts";
@@ -70,9 +71,6 @@ const credentialsOf = (s: StoredSession) => ({
   SessionToken: s.SessionToken,
   Expiration: s.Expiration as unknown as Date,
 });
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-const asList = (v: Json | undefined): Json[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 function wildcard(pattern: string, value: string): boolean {
   const re = new RegExp(
