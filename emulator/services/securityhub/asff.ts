@@ -13,7 +13,30 @@ export type Finding = Stored<AwsSecurityFinding> & { Id: string; UpdatedAt: stri
 
 const CONTROL_TYPES = ["Software and Configuration Checks/Industry and Regulatory Standards"];
 
-const NORMALIZED: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };
+/** Security Hub's normalized severity for each label, and back: the bands it files a 0–100 severity under. */
+export const NORMALIZED_BY_LABEL: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };
+
+export function labelOfNormalized(normalized: number): string {
+  if (normalized >= 90) return "CRITICAL";
+  if (normalized >= 70) return "HIGH";
+  if (normalized >= 40) return "MEDIUM";
+  if (normalized >= 1) return "LOW";
+  return "INFORMATIONAL";
+}
+
+/** An ASFF Resource (Type, Id, Partition, Region, Tags, Details). */
+export type AsffResource = Record<string, unknown> & { Type: string; Id: string };
+
+export function asffResource(region: string, type: string, id: string, details?: Record<string, unknown>, tags?: Record<string, string>): AsffResource {
+  const r: AsffResource = { Type: type, Id: id, Partition: "aws", Region: region };
+  if (tags) r.Tags = tags;
+  if (details) r.Details = details;
+  return r;
+}
+
+/** EC2-style tags ([{Key, Value}]) as ASFF's tag map; none when there are none. */
+export const asffTags = (tags: { Key?: string; Value?: string }[] | undefined) =>
+  tags?.length ? Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? ""])) : undefined;
 
 /** A stable UUID from a name: the same control on the same resource is always the same finding. */
 function uuidOf(name: string): string {
@@ -58,7 +81,7 @@ export function controlFinding(
     LastObservedAt: obs.archivedAt ?? evaluatedAt,
     CreatedAt: obs.createdAt,
     UpdatedAt: obs.updatedAt,
-    Severity: { Label: label, Normalized: NORMALIZED[label], Original: control.severity },
+    Severity: { Label: label, Normalized: NORMALIZED_BY_LABEL[label], Original: control.severity },
     Title: control.title,
     Description: control.description,
     Remediation: {
@@ -220,58 +243,38 @@ function network(a: Obj, localIp: string | undefined): Obj | undefined {
 }
 
 /** The resources of a GuardDuty finding as ASFF resources. */
-function gdResources(f: StoredFinding, region: string, accountId: string): Obj[] {
+function gdResources(f: StoredFinding, region: string, accountId: string): AsffResource[] {
   const r = obj(f.Resource);
-  const out: Obj[] = [];
+  const out: AsffResource[] = [];
   if (r.InstanceDetails) {
     const i = obj(r.InstanceDetails);
     const enis = (i.NetworkInterfaces as Obj[] | undefined) ?? [];
     const ips = enis.flatMap((n) => [n.PublicIp, n.PrivateIpAddress]).filter((x): x is string => typeof x === "string");
-    const tags = (i.Tags as { Key?: string; Value?: string }[] | undefined) ?? [];
-    out.push({
-      Type: "AwsEc2Instance",
-      Id: `arn:aws:ec2:${region}:${accountId}:instance/${i.InstanceId}`,
-      Partition: "aws",
-      Region: region,
-      ...(tags.length ? { Tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value ?? ""])) } : {}),
-      Details: {
-        AwsEc2Instance: {
-          Type: i.InstanceType,
-          ImageId: i.ImageId,
-          IpV4Addresses: ips,
-          IamInstanceProfileArn: obj(i.IamInstanceProfile).Arn,
-          VpcId: enis[0]?.VpcId,
-          SubnetId: enis[0]?.SubnetId,
-          LaunchedAt: i.LaunchTime,
-        },
+    const details = {
+      AwsEc2Instance: {
+        Type: i.InstanceType,
+        ImageId: i.ImageId,
+        IpV4Addresses: ips,
+        IamInstanceProfileArn: obj(i.IamInstanceProfile).Arn,
+        VpcId: enis[0]?.VpcId,
+        SubnetId: enis[0]?.SubnetId,
+        LaunchedAt: i.LaunchTime,
       },
-    });
+    };
+    out.push(asffResource(region, "AwsEc2Instance", `arn:aws:ec2:${region}:${accountId}:instance/${i.InstanceId}`, details, asffTags(i.Tags as never)));
   }
   if (r.AccessKeyDetails) {
     const k = obj(r.AccessKeyDetails);
-    out.push({
-      Type: "AwsIamAccessKey",
-      Id: `AWS::IAM::AccessKey:${k.AccessKeyId}`,
-      Partition: "aws",
-      Region: region,
-      Details: {
+    out.push(
+      asffResource(region, "AwsIamAccessKey", `AWS::IAM::AccessKey:${k.AccessKeyId}`, {
         AwsIamAccessKey: { AccessKeyId: k.AccessKeyId, PrincipalId: k.PrincipalId, PrincipalName: k.UserName, PrincipalType: k.UserType, AccountId: accountId },
-      },
-    });
+      }),
+    );
   }
-  if (r.S3BucketDetails) {
-    for (const b of (r.S3BucketDetails as Obj[]) ?? []) {
-      out.push({
-        Type: "AwsS3Bucket",
-        Id: b.Arn ?? `arn:aws:s3:::${b.Name}`,
-        Partition: "aws",
-        Region: region,
-        Details: { AwsS3Bucket: { Name: b.Name, CreatedAt: b.CreatedAt } },
-      });
-    }
+  for (const b of (r.S3BucketDetails as Obj[] | undefined) ?? []) {
+    out.push(asffResource(region, "AwsS3Bucket", String(b.Arn ?? `arn:aws:s3:::${b.Name}`), { AwsS3Bucket: { Name: b.Name, CreatedAt: b.CreatedAt } }));
   }
-  if (!out.length)
-    out.push({ Type: "Other", Id: `arn:aws:guardduty:${region}:${accountId}:detector/${obj(f.Service).DetectorId}`, Partition: "aws", Region: region });
+  if (!out.length) out.push(asffResource(region, "Other", `arn:aws:guardduty:${region}:${accountId}:detector/${obj(f.Service).DetectorId}`));
   return out;
 }
 

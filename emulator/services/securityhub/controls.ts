@@ -11,6 +11,7 @@ import type { StoredTrail } from "../cloudtrail/state.ts";
 import type { Ec2State } from "../ec2/state.ts";
 import type { GuardDutyState } from "../guardduty/state.ts";
 import type { IamState } from "../iam/state.ts";
+import { type AsffResource, asffResource, asffTags } from "./asff.ts";
 
 export type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW";
 
@@ -40,9 +41,6 @@ export interface AccountView {
   buckets: BucketRecord[];
   guardduty: GuardDutyState;
 }
-
-/** An ASFF Resource (Type, Id, Partition, Region, Tags, Details). */
-export type AsffResource = Record<string, unknown> & { Type: string; Id: string };
 
 export interface ControlResult {
   control: ControlDef;
@@ -228,17 +226,9 @@ const HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 300
 const AUTHORIZED_PORTS = [80, 443];
 const DAY = 86_400_000;
 
-const tagMap = (tags: { Key?: string; Value?: string }[] | undefined) =>
-  tags?.length ? Object.fromEntries(tags.filter((t) => t.Key).map((t) => [t.Key as string, t.Value ?? ""])) : undefined;
+const accountResource = (view: AccountView) => asffResource(view.region, "AwsAccount", `AWS::::Account:${view.accountId}`);
 
-function resource(view: AccountView, type: string, id: string, details: Record<string, unknown> | undefined, tags?: Record<string, string>): AsffResource {
-  const r: AsffResource = { Type: type, Id: id, Partition: "aws", Region: view.region };
-  if (tags) r.Tags = tags;
-  if (details) r.Details = details;
-  return r;
-}
-
-const accountResource = (view: AccountView) => resource(view, "AwsAccount", `AWS::::Account:${view.accountId}`, undefined);
+const control = (id: string) => CONTROL_BY_ID.get(id) as ControlDef;
 
 interface Rule {
   IpProtocol?: string;
@@ -258,9 +248,7 @@ function rulesOf(ec2: Ec2State, groupId: string): Rule[] {
 const open = (r: Rule) => r.CidrIpv4 === "0.0.0.0/0" || r.CidrIpv6 === "::/0";
 /** Whether an ingress rule reaches a TCP port: all protocols (-1) reach every port. */
 const reaches = (r: Rule, port: number) =>
-  r.IpProtocol === "-1" ||
-  (r.IpProtocol === "tcp" && (r.FromPort ?? 0) <= port && port <= (r.ToPort ?? 65535)) ||
-  (r.IpProtocol === "6" && (r.FromPort ?? 0) <= port && port <= (r.ToPort ?? 65535));
+  r.IpProtocol === "-1" || ((r.IpProtocol === "tcp" || r.IpProtocol === "6") && (r.FromPort ?? 0) <= port && port <= (r.ToPort ?? 65535));
 
 /** The group as ASFF's AwsEc2SecurityGroup details show it, rules grouped into permissions. */
 function groupDetails(ec2: Ec2State, g: { GroupId?: string; GroupName?: string; OwnerId?: string; VpcId?: string }): Record<string, unknown> {
@@ -287,12 +275,11 @@ function groupDetails(ec2: Ec2State, g: { GroupId?: string; GroupName?: string; 
 function ec2Checks(view: AccountView): ControlResult[] {
   const { ec2, accountId, region } = view;
   const out: ControlResult[] = [];
-  const c = (id: string) => CONTROL_BY_ID.get(id) as ControlDef;
   for (const i of Object.values(ec2.instances)) {
     if (i.State?.Name === "terminated") continue;
     const ips = [i.PublicIpAddress, i.PrivateIpAddress].filter((x): x is string => !!x);
-    const r = resource(
-      view,
+    const r = asffResource(
+      view.region,
       "AwsEc2Instance",
       `arn:aws:ec2:${region}:${accountId}:instance/${i.InstanceId}`,
       {
@@ -315,25 +302,31 @@ function ec2Checks(view: AccountView): ControlResult[] {
             : undefined,
         },
       },
-      tagMap(i.Tags),
+      asffTags(i.Tags),
     );
     const imdsv2 = i.MetadataOptions?.HttpTokens === "required";
-    out.push({ control: c("EC2.8"), resource: r, status: imdsv2 ? "PASSED" : "FAILED", since: i.LaunchTime });
-    out.push({ control: c("EC2.9"), resource: r, status: i.PublicIpAddress ? "FAILED" : "PASSED", since: i.LaunchTime });
+    out.push({ control: control("EC2.8"), resource: r, status: imdsv2 ? "PASSED" : "FAILED", since: i.LaunchTime });
+    out.push({ control: control("EC2.9"), resource: r, status: i.PublicIpAddress ? "FAILED" : "PASSED", since: i.LaunchTime });
   }
   for (const g of Object.values(ec2.securityGroups)) {
     const gid = g.GroupId as string;
-    const r = resource(view, "AwsEc2SecurityGroup", `arn:aws:ec2:${region}:${accountId}:security-group/${gid}`, groupDetails(ec2, g), tagMap(g.Tags));
+    const r = asffResource(
+      view.region,
+      "AwsEc2SecurityGroup",
+      `arn:aws:ec2:${region}:${accountId}:security-group/${gid}`,
+      groupDetails(ec2, g),
+      asffTags(g.Tags),
+    );
     const ingress = rulesOf(ec2, gid).filter((x) => !x.IsEgress);
     const unrestricted = ingress.filter(open);
     if (g.GroupName === "default") {
       const any = rulesOf(ec2, gid).length > 0;
-      out.push({ control: c("EC2.2"), resource: r, status: any ? "FAILED" : "PASSED" });
+      out.push({ control: control("EC2.2"), resource: r, status: any ? "FAILED" : "PASSED" });
     }
-    out.push({ control: c("EC2.13"), resource: r, status: unrestricted.some((x) => reaches(x, 22)) ? "FAILED" : "PASSED" });
+    out.push({ control: control("EC2.13"), resource: r, status: unrestricted.some((x) => reaches(x, 22)) ? "FAILED" : "PASSED" });
     const risky = HIGH_RISK_PORTS.filter((p) => unrestricted.some((x) => reaches(x, p)));
     out.push({
-      control: c("EC2.19"),
+      control: control("EC2.19"),
       resource: r,
       status: risky.length ? "FAILED" : "PASSED",
       reason: risky.length
@@ -343,7 +336,7 @@ function ec2Checks(view: AccountView): ControlResult[] {
     const unauthorized = unrestricted.filter(
       (x) => x.IpProtocol === "-1" || x.IpProtocol !== "tcp" || !((x.FromPort ?? 0) === (x.ToPort ?? -1) && AUTHORIZED_PORTS.includes(x.FromPort as number)),
     );
-    out.push({ control: c("EC2.18"), resource: r, status: unauthorized.length ? "FAILED" : "PASSED" });
+    out.push({ control: control("EC2.18"), resource: r, status: unauthorized.length ? "FAILED" : "PASSED" });
   }
   const flowLogged = new Set(
     Object.values(ec2.flowLogs)
@@ -351,18 +344,18 @@ function ec2Checks(view: AccountView): ControlResult[] {
       .map((f) => f.ResourceId),
   );
   for (const v of Object.values(ec2.vpcs)) {
-    const r = resource(
-      view,
+    const r = asffResource(
+      view.region,
       "AwsEc2Vpc",
       `arn:aws:ec2:${region}:${accountId}:vpc/${v.VpcId}`,
       { AwsEc2Vpc: { CidrBlockAssociationSet: [{ CidrBlock: v.CidrBlock, CidrBlockState: "associated" }], DhcpOptionsId: v.DhcpOptionsId, State: v.State } },
-      tagMap(v.Tags),
+      asffTags(v.Tags),
     );
-    out.push({ control: c("EC2.6"), resource: r, status: flowLogged.has(v.VpcId) ? "PASSED" : "FAILED" });
+    out.push({ control: control("EC2.6"), resource: r, status: flowLogged.has(v.VpcId) ? "PASSED" : "FAILED" });
   }
   for (const s of Object.values(ec2.subnets)) {
-    const r = resource(
-      view,
+    const r = asffResource(
+      view.region,
       "AwsEc2Subnet",
       `arn:aws:ec2:${region}:${accountId}:subnet/${s.SubnetId}`,
       {
@@ -375,9 +368,9 @@ function ec2Checks(view: AccountView): ControlResult[] {
           DefaultForAz: !!s.DefaultForAz,
         },
       },
-      tagMap(s.Tags),
+      asffTags(s.Tags),
     );
-    out.push({ control: c("EC2.15"), resource: r, status: s.MapPublicIpOnLaunch ? "FAILED" : "PASSED" });
+    out.push({ control: control("EC2.15"), resource: r, status: s.MapPublicIpOnLaunch ? "FAILED" : "PASSED" });
   }
   return out;
 }
@@ -400,14 +393,14 @@ function cloudTrailChecks(view: AccountView): ControlResult[] {
   const out: ControlResult[] = [];
   const ok = view.trails.some((t) => t.IsMultiRegionTrail && t.IsLogging && logsAllManagementEvents(t));
   out.push({
-    control: CONTROL_BY_ID.get("CloudTrail.1") as ControlDef,
+    control: control("CloudTrail.1"),
     resource: accountResource(view),
     status: ok ? "PASSED" : "FAILED",
     reason: ok ? undefined : { ReasonCode: "CONFIG_EVALUATIONS_EMPTY", Description: "No multi-Region trail is logging read and write management events." },
   });
   for (const t of view.trails) {
     if ((t.HomeRegion ?? view.region) !== view.region) continue;
-    const r = resource(view, "AwsCloudTrailTrail", t.TrailARN as string, {
+    const r = asffResource(view.region, "AwsCloudTrailTrail", t.TrailARN as string, {
       AwsCloudTrailTrail: {
         Name: t.Name,
         TrailArn: t.TrailARN,
@@ -420,14 +413,14 @@ function cloudTrailChecks(view: AccountView): ControlResult[] {
         HasCustomEventSelectors: !!t.HasCustomEventSelectors,
       },
     });
-    out.push({ control: CONTROL_BY_ID.get("CloudTrail.4") as ControlDef, resource: r, status: t.LogFileValidationEnabled ? "PASSED" : "FAILED" });
+    out.push({ control: control("CloudTrail.4"), resource: r, status: t.LogFileValidationEnabled ? "PASSED" : "FAILED" });
   }
   return out;
 }
 
 function guardDutyChecks(view: AccountView): ControlResult[] {
   const enabled = Object.values(view.guardduty.detectors).some((d) => d.Status === "ENABLED");
-  return [{ control: CONTROL_BY_ID.get("GuardDuty.1") as ControlDef, resource: accountResource(view), status: enabled ? "PASSED" : "FAILED" }];
+  return [{ control: control("GuardDuty.1"), resource: accountResource(view), status: enabled ? "PASSED" : "FAILED" }];
 }
 
 function grantsAdmin(document: string): boolean {
@@ -437,9 +430,8 @@ function grantsAdmin(document: string): boolean {
 function iamChecks(view: AccountView): ControlResult[] {
   if (view.region !== view.homeRegion) return [];
   const out: ControlResult[] = [];
-  const c = (id: string) => CONTROL_BY_ID.get(id) as ControlDef;
   for (const u of Object.values(view.iam.users)) {
-    const r = resource(view, "AwsIamUser", u.Arn as string, {
+    const r = asffResource(view.region, "AwsIamUser", u.Arn as string, {
       AwsIamUser: {
         UserName: u.UserName,
         UserId: u.UserId,
@@ -452,11 +444,11 @@ function iamChecks(view: AccountView): ControlResult[] {
     });
     const since = u.CreateDate;
     const policies = u.AttachedPolicies.length + Object.keys(u.InlinePolicies).length;
-    out.push({ control: c("IAM.2"), resource: r, status: policies ? "FAILED" : "PASSED", since });
+    out.push({ control: control("IAM.2"), resource: r, status: policies ? "FAILED" : "PASSED", since });
     const active = u.AccessKeys.filter((k) => k.Status === "Active");
     const old = active.filter((k) => view.now - Date.parse(k.CreateDate as string) > 90 * DAY);
     out.push({
-      control: c("IAM.3"),
+      control: control("IAM.3"),
       resource: r,
       status: old.length ? "FAILED" : "PASSED",
       reason: old.length
@@ -465,15 +457,15 @@ function iamChecks(view: AccountView): ControlResult[] {
       since,
     });
     const console = !!u.LoginProfile || !!u.PasswordLastUsed;
-    out.push({ control: c("IAM.5"), resource: r, status: console && !u.MFADevices?.length ? "FAILED" : "PASSED", since });
+    out.push({ control: control("IAM.5"), resource: r, status: console && !u.MFADevices?.length ? "FAILED" : "PASSED", since });
     const unusedSince = (last: string | undefined, created: string | undefined) => view.now - Date.parse((last ?? created) as string) > 90 * DAY;
     const staleKey = active.some((k) => unusedSince(k.LastUsed?.LastUsedDate, k.CreateDate));
     const stalePassword = console && unusedSince(u.PasswordLastUsed, u.LoginProfile?.CreateDate ?? u.CreateDate);
-    out.push({ control: c("IAM.8"), resource: r, status: staleKey || stalePassword ? "FAILED" : "PASSED", since });
+    out.push({ control: control("IAM.8"), resource: r, status: staleKey || stalePassword ? "FAILED" : "PASSED", since });
   }
   for (const p of Object.values(view.iam.policies)) {
     const version = p.Versions.find((v) => v.IsDefaultVersion) ?? p.Versions[0];
-    const r = resource(view, "AwsIamPolicy", p.Arn as string, {
+    const r = asffResource(view.region, "AwsIamPolicy", p.Arn as string, {
       AwsIamPolicy: {
         PolicyName: p.PolicyName,
         PolicyId: p.PolicyId,
@@ -485,7 +477,7 @@ function iamChecks(view: AccountView): ControlResult[] {
         UpdateDate: p.UpdateDate,
       },
     });
-    out.push({ control: c("IAM.1"), resource: r, status: version && grantsAdmin(version.Document) ? "FAILED" : "PASSED", since: p.CreateDate });
+    out.push({ control: control("IAM.1"), resource: r, status: version && grantsAdmin(version.Document) ? "FAILED" : "PASSED", since: p.CreateDate });
   }
   return out;
 }
@@ -501,12 +493,11 @@ function requiresTls(policy: string | undefined): boolean {
 
 function s3Checks(view: AccountView): ControlResult[] {
   const out: ControlResult[] = [];
-  const c = (id: string) => CONTROL_BY_ID.get(id) as ControlDef;
   for (const b of view.buckets) {
     if (b.region !== view.region) continue;
     const bpa = b.publicAccessBlock ?? {};
-    const r = resource(
-      view,
+    const r = asffResource(
+      view.region,
       "AwsS3Bucket",
       `arn:aws:s3:::${b.name}`,
       {
@@ -522,11 +513,11 @@ function s3Checks(view: AccountView): ControlResult[] {
           },
         },
       },
-      tagMap(b.tags),
+      asffTags(b.tags),
     );
     const blocked = ["BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"].every((k) => bpa[k] === true);
-    out.push({ control: c("S3.8"), resource: r, status: blocked ? "PASSED" : "FAILED", since: b.creationDate });
-    out.push({ control: c("S3.5"), resource: r, status: requiresTls(b.policy) ? "PASSED" : "FAILED", since: b.creationDate });
+    out.push({ control: control("S3.8"), resource: r, status: blocked ? "PASSED" : "FAILED", since: b.creationDate });
+    out.push({ control: control("S3.5"), resource: r, status: requiresTls(b.policy) ? "PASSED" : "FAILED", since: b.creationDate });
   }
   return out;
 }

@@ -11,7 +11,7 @@ import type {
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { guardDutyState } from "../guardduty/state.ts";
 import { encodeToken, type Stored } from "../stored.ts";
-import { controlFinding, type Finding, guardDutyFinding, withUpdate } from "./asff.ts";
+import { controlFinding, type Finding, guardDutyFinding, labelOfNormalized, NORMALIZED_BY_LABEL, withUpdate } from "./asff.ts";
 import { CONTROL_BY_ID } from "./controls.ts";
 import { invalidInput, pageStart } from "./errors.ts";
 import { accountView, changeTime, observe } from "./evaluation.ts";
@@ -52,17 +52,6 @@ const WORKFLOW = new Set(["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]);
 const VERIFICATION = new Set(["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"]);
 const LABELS = new Set(["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]);
 
-/** Security Hub's bands from a normalized severity to its label. */
-function labelOf(normalized: number): string {
-  if (normalized >= 90) return "CRITICAL";
-  if (normalized >= 70) return "HIGH";
-  if (normalized >= 40) return "MEDIUM";
-  if (normalized >= 1) return "LOW";
-  return "INFORMATIONAL";
-}
-
-const NORMALIZED_OF: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90 };
-
 function checkPercent(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 100)) throw invalidInput(`${name} must be an integer from 0 to 100`);
 }
@@ -86,8 +75,8 @@ export const batchUpdateFindings: OpHandler<BatchUpdateFindingsCommandInput, Bat
     if (Label !== undefined && !LABELS.has(Label)) throw invalidInput(`Invalid Severity.Label: ${Label}`);
     checkPercent("Severity.Normalized", Normalized);
     if (Label === undefined && Normalized === undefined) throw invalidInput("Severity requires Label or Normalized");
-    const label = Label ?? labelOf(Normalized as number);
-    change.Severity = { Label: label, Normalized: Normalized ?? NORMALIZED_OF[label] };
+    const label = Label ?? labelOfNormalized(Normalized as number);
+    change.Severity = { Label: label, Normalized: Normalized ?? NORMALIZED_BY_LABEL[label] };
   }
   if (input.VerificationState) {
     if (!VERIFICATION.has(input.VerificationState)) throw invalidInput(`Invalid VerificationState: ${input.VerificationState}`);
@@ -157,14 +146,14 @@ export const batchImportFindings: OpHandler<BatchImportFindingsCommandInput, Bat
       failed.push({ Id: id, ErrorCode: "InvalidInput", ErrorMessage: error });
       continue;
     }
-    const label = f.Severity?.Label ?? labelOf(Number(f.Severity?.Normalized));
+    const label = f.Severity?.Label ?? labelOfNormalized(Number(f.Severity?.Normalized));
     const previous = st.imported[id];
     st.imported[id] = {
       ...f,
       ProductName: f.ProductName ?? "Default",
       CompanyName: f.CompanyName ?? "Personal",
       Region: ctx.region,
-      Severity: { ...f.Severity, Label: label as never, Normalized: f.Severity?.Normalized ?? NORMALIZED_OF[label] },
+      Severity: { ...f.Severity, Label: label as never, Normalized: f.Severity?.Normalized ?? NORMALIZED_BY_LABEL[label] },
       // Workflow and record state belong to BatchUpdateFindings once a finding exists.
       Workflow: previous?.Workflow ?? f.Workflow ?? { Status: "NEW" },
       WorkflowState: previous?.WorkflowState ?? "NEW",
