@@ -2,6 +2,8 @@
 import { CloudTrailClient, LookupEventsCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import { EC2Client, ModifyInstanceMetadataOptionsCommand, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { GuardDutyClient, ListFindingsCommand } from "@aws-sdk/client-guardduty";
+import { CreatePolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import { PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import {
   type AwsSecurityFinding,
   type AwsSecurityFindingFilters,
@@ -198,6 +200,25 @@ describe("findings", () => {
     await ct.send(new StopLoggingCommand({ Name: "management-events" }));
     const trail = await control("CloudTrail.1", `AWS::::Account:${ACCOUNT}`);
     expect(trail).toMatchObject({ Compliance: { Status: "FAILED" }, Severity: { Label: "HIGH" }, Workflow: { Status: "NEW" } });
+
+    // A policy whose one Statement is an object, not a list, is read like any other.
+    expect((await control("S3.5", "arn:aws:s3:::basic-evidence")).Compliance?.Status).toBe("FAILED");
+    const tlsOnly = {
+      Version: "2012-10-17",
+      Statement: {
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: ["arn:aws:s3:::basic-evidence", "arn:aws:s3:::basic-evidence/*"],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    };
+    await new S3Client(server.sdk()).send(new PutBucketPolicyCommand({ Bucket: "basic-evidence", Policy: JSON.stringify(tlsOnly) }));
+    expect((await control("S3.5", "arn:aws:s3:::basic-evidence")).Compliance?.Status).toBe("PASSED");
+
+    const admin = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
+    const created = await new IAMClient(server.sdk()).send(new CreatePolicyCommand({ PolicyName: "break-glass", PolicyDocument: JSON.stringify(admin) }));
+    expect((await control("IAM.1", created.Policy?.Arn as string)).Compliance?.Status).toBe("FAILED");
   });
 
   it("updates workflow, notes and severity with BatchUpdateFindings", async () => {
