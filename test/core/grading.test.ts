@@ -8,6 +8,7 @@ import { EC2Client, ModifyInstanceMetadataOptionsCommand } from "@aws-sdk/client
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkAnswer, hashAnswer } from "../../emulator/grading/answers.ts";
+import { checks } from "../../emulator/grading/checks.ts";
 import { grade } from "../../emulator/grading/grade.ts";
 import { loadAssessment } from "../../emulator/grading/load.ts";
 import { fetchSnapshot } from "../../emulator/grading/snapshot.ts";
@@ -112,5 +113,34 @@ describe("grading a live range", () => {
     expect((ja as { stdout: string }).stdout).toContain("合計");
     const template = await run(process.execPath, [BIN, "answers", "--template", "--scenario", "basic"]);
     expect(template.stdout).toContain('web-instance: ""');
+  });
+});
+
+describe("the session-revocation check", () => {
+  const anchor = "2026-03-01T12:00:00.000Z";
+  const snap = (role: Record<string, unknown>) => ({
+    scenario: "t",
+    accountId: "111122223333",
+    anchor,
+    now: anchor,
+    journal: [],
+    state: { format: 1 as const, scenario: "t", anchor, accounts: { "111122223333": { global: { iam: { roles: { web: role } } }, regions: {} } } },
+  });
+  const params = { role: "web", stolenAt: -60, overBroad: ["arn:aws:iam::aws:policy/AmazonEC2FullAccess"] };
+  const deny = (before: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: { Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": before } } },
+    });
+
+  it("passes on a deny of sessions issued before the theft, policies still attached (the document URL-encoded or not)", () => {
+    const attached = ["arn:aws:iam::aws:policy/AmazonEC2FullAccess"];
+    expect(checks.roleSessionsRevoked(snap({ AttachedPolicies: attached, InlinePolicies: { revoke: deny(anchor) } }), params).fraction).toBe(1);
+    expect(
+      checks.roleSessionsRevoked(snap({ AttachedPolicies: attached, InlinePolicies: { revoke: encodeURIComponent(deny(anchor)) } }), params).fraction,
+    ).toBe(1);
+    // A deny that ends before the stolen session was issued revokes nothing.
+    expect(checks.roleSessionsRevoked(snap({ AttachedPolicies: attached, InlinePolicies: { revoke: deny("2026-03-01T10:00:00Z") } }), params).fraction).toBe(0);
+    expect(checks.roleSessionsRevoked(snap({ AttachedPolicies: [], InlinePolicies: {} }), params).fraction).toBe(1);
   });
 });
