@@ -2,6 +2,7 @@
  * Containment and order objectives, checked against the live state (SDK shapes) and the journal of the
  * responder's own calls. Each check is parameterized from the scenario's assessment.json.
  */
+import { asList, statementsOf } from "../core/policy-document.ts";
 import type { GradingSnapshot } from "./snapshot.ts";
 
 export interface CheckResult {
@@ -90,17 +91,15 @@ export const checks: Record<string, Check> = {
     if (!role) return { fraction: 1, evidence: [`role ${String(p.role)} was deleted`] };
     const stolenAt = Date.parse(snap.anchor) + Number(p.stolenAt) * 60_000;
     for (const [name, doc] of Object.entries((role.InlinePolicies ?? {}) as Record<string, string>)) {
-      let parsed: Obj;
+      let text: string;
       try {
-        parsed = JSON.parse(decodeURIComponent(doc));
+        text = decodeURIComponent(doc);
       } catch {
         continue;
       }
-      const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-      for (const s of statements as Obj[]) {
-        const actions = Array.isArray(s?.Action) ? s.Action : [s?.Action];
-        const cond = s?.Condition?.DateLessThan?.["aws:TokenIssueTime"] ?? s?.Condition?.DateLessThan?.["aws:tokenissuetime"];
-        if (s?.Effect === "Deny" && actions.includes("*") && cond && Date.parse(String(cond)) >= stolenAt) {
+      for (const s of statementsOf(text) as Obj[]) {
+        const cond = s.Condition?.DateLessThan?.["aws:TokenIssueTime"] ?? s.Condition?.DateLessThan?.["aws:tokenissuetime"];
+        if (s.Effect === "Deny" && asList(s.Action).includes("*") && cond && Date.parse(String(cond)) >= stolenAt) {
           return { fraction: 1, evidence: [`inline policy ${name} denies sessions issued before ${String(cond)}`] };
         }
       }
