@@ -11,8 +11,8 @@ import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import type { GeneratorOptions, ScenarioContent } from "../emulator/scenario/types.ts";
-import type { ObjectMeta, RecordingObjects } from "../emulator/state/objects.ts";
+import type { ObjectMeta, RecordingObjects } from "../emulator/core/records.ts";
+import type { GeneratorOptions, ScenarioContent } from "../emulator/core/scenario.ts";
 import { freePort, ms, rng, table, writeBenchScenario } from "./lib.ts";
 
 const ACCOUNT = "777788889999";

@@ -1,8 +1,8 @@
 /** A synthetic account for benchmarks: N CloudTrail events and M GuardDuty findings, from a fixed seed. */
 
-import type { CloudTrailRecord, GeneratorOptions, ScenarioContent } from "../emulator/scenario/types.ts";
-import { noRecordingObjects } from "../emulator/state/objects.ts";
-import type { AccountState } from "../emulator/state/store.ts";
+import type { AccountState, CloudTrailRecord } from "../emulator/core/records.ts";
+import { noRecordingObjects } from "../emulator/core/records.ts";
+import type { GeneratorOptions, ScenarioContent } from "../emulator/core/scenario.ts";
 import { rng } from "./lib.ts";
 
 export const BENCH_ACCOUNT = "444455556666";

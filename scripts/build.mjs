@@ -142,4 +142,5 @@ async function warmCodeCaches() {
     rmSync(state, { recursive: true, force: true });
   }
 }
-await warmCodeCaches();
+// The signer comes from devDependencies: an install without them (`npm ci --omit=dev`) builds without caches.
+await warmCodeCaches().catch((e) => console.warn(`build: code caches not prepared (${e.message}); the first \`ir-range start\` writes them`));

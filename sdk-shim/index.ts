@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
-import type { WireRequest } from "../emulator/protocols/wire.ts";
 import { loadScenario } from "../emulator/scenario/loader.ts";
 import { createEmulator, type Emulator } from "../emulator/server/app.ts";
+import { fromFetch, responseParts } from "../emulator/server/http-wire.ts";
 
 export interface ShimCredentials {
   accessKeyId: string;
@@ -53,19 +53,6 @@ export interface InProcessRange {
   close(): Promise<void>;
 }
 
-async function toWire(request: Request): Promise<WireRequest> {
-  const url = new URL(request.url);
-  const headers: Record<string, string> = {};
-  request.headers.forEach((v, k) => {
-    headers[k] = v;
-  });
-  if (!headers.host) headers.host = url.host;
-  const body = request.method === "GET" || request.method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
-  // Keep the path as the client encoded it: the signature covers that exact form.
-  const rawPath = request.url.slice(url.origin.length).split("?")[0] || "/";
-  return { method: request.method, rawPath, query: [...url.searchParams.entries()], headers, body };
-}
-
 /** Starts a scenario inside this process and intercepts the SDK's calls to AWS with msw. */
 export async function startInProcess(opts: { scenario?: string; stateDir?: string; clock?: Date; recordingsDir?: string } = {}): Promise<InProcessRange> {
   const scenario = opts.scenario ?? "secutter";
@@ -73,9 +60,9 @@ export async function startInProcess(opts: { scenario?: string; stateDir?: strin
   const emulator = await createEmulator({ scenario, stateDir, clock: opts.clock, recordingsDir: opts.recordingsDir });
   const server = setupServer(
     http.all(/^https?:\/\/([a-z0-9-]+\.)*amazonaws\.com(:\d+)?\//, async ({ request }) => {
-      const wire = await emulator.handle(await toWire(request), { sourceIp: "127.0.0.1" });
-      const body = request.method === "HEAD" ? null : typeof wire.body === "string" ? wire.body : Buffer.from(wire.body as Uint8Array);
-      return new HttpResponse(body, { status: wire.status, headers: wire.headers });
+      const wire = await emulator.handle(await fromFetch(request), { sourceIp: "127.0.0.1" });
+      const { body, init } = responseParts(wire, request.method);
+      return new HttpResponse(body, init);
     }),
   );
   // Anything not bound for AWS is an error, never silently let out.

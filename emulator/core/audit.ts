@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { NormalizedSchema } from "@smithy/core/schema";
 import type { AwsError } from "./errors.ts";
-import type { ServiceDefinition } from "./service.ts";
+import type { EventCategory, ServiceDefinition } from "./service.ts";
 import type { Principal, RequestContext } from "./types.ts";
 
 export function userIdentity(p: Principal): Record<string, unknown> {
@@ -52,6 +52,8 @@ export function auditValue(ns: NormalizedSchema | undefined, value: unknown): un
 export interface AuditInput {
   ctx: RequestContext;
   service: ServiceDefinition;
+  /** The operation's declared category (OperationSpec.category): data events are not management events. */
+  category: EventCategory;
   inputSchema?: NormalizedSchema;
   outputSchema?: NormalizedSchema;
   input?: Record<string, unknown>;
@@ -82,9 +84,9 @@ export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventT
     ...(custom?.resources ? { resources: custom.resources } : {}),
     readOnly: ctx.readOnly,
     eventType: "AwsApiCall",
-    managementEvent: !a.service.dataEvents?.has(ctx.operation),
+    managementEvent: a.category === "Management",
     recipientAccountId: ctx.accountId,
-    eventCategory: a.service.dataEvents?.has(ctx.operation) ? "Data" : "Management",
+    eventCategory: a.category,
     // Every call to AWS arrives over TLS, so CloudTrail always has tlsDetails; the range records what AWS would.
     tlsDetails: { tlsVersion: "TLSv1.3", cipherSuite: "TLS_AES_128_GCM_SHA256", clientProvidedHostHeader: a.host },
   };

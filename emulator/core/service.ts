@@ -1,7 +1,84 @@
 /** A service is a folder under emulator/services that exports one ServiceDefinition. */
+import type { CredentialResolver, Runtime } from "./runtime.ts";
 import type { OpHandler, ProtocolName } from "./types.ts";
 
 export type SchemaModule = Record<string, unknown>;
+
+/** CloudTrail's eventCategory: management events, or data events (S3 object reads and writes). */
+export type EventCategory = "Management" | "Data";
+
+/**
+ * One implemented operation: its handler and what the rest of the range must know about it, declared rather than
+ * guessed from its name.
+ */
+export interface OperationSpec<I = any, O = any, KI = keyof I, KO = keyof O> {
+  handler: OpHandler<I, O>;
+  /**
+   * Whether the handler may change state. Such calls run in one transaction (serialized with every other writer,
+   * committed when something changed, rolled back when the handler throws); the others run concurrently and must
+   * not write.
+   */
+  mutates: boolean;
+  /** CloudTrail's readOnly flag for the call. */
+  readOnly: boolean;
+  category: EventCategory;
+  /**
+   * Types only: the input's and output's member names. Shapes of the SDK whose members are all optional are
+   * assignable to each other, so without these a handler of another operation (StopInstances: terminateInstances)
+   * would type-check.
+   */
+  readonly keys?: { input: (k: KI) => KI; output: (k: KO) => KO };
+}
+
+export interface ReadOptions {
+  /** A read that records what it found (Security Hub's evaluated controls): it runs as a transaction. */
+  records?: boolean;
+  category?: EventCategory;
+}
+
+export interface WriteOptions {
+  /** A call CloudTrail logs with readOnly true although it changes the range's state (STS issuing a session). */
+  loggedReadOnly?: boolean;
+  category?: EventCategory;
+}
+
+/** A read: runs without the write lock; CloudTrail logs it readOnly. */
+export function read<I, O>(handler: OpHandler<I, O>, opts: ReadOptions = {}): OperationSpec<I, O> {
+  return { handler, mutates: !!opts.records, readOnly: true, category: opts.category ?? "Management" };
+}
+
+/** A write: runs in a transaction; CloudTrail logs it with readOnly false. */
+export function write<I, O>(handler: OpHandler<I, O>, opts: WriteOptions = {}): OperationSpec<I, O> {
+  return { handler, mutates: true, readOnly: !!opts.loggedReadOnly, category: opts.category ?? "Management" };
+}
+
+/** The SDK's input and output for one method of an aggregated client (its last overload carries both). */
+type MethodTypes<F> = F extends (args: infer I, options: any, cb: (err: any, data?: infer O) => void) => void
+  ? // Paginators and waiters (paginateX, waitUntilX) match too, with nothing to infer O from: they are no operations.
+    unknown extends O
+    ? never
+    : { input: I; output: O }
+  : never;
+
+/**
+ * A service's operation table, keyed by the SDK's operation names and typed with the SDK's own
+ * XxxCommandInput/XxxCommandOutput: `const operations: OperationsOf<EC2> = { StopInstances: write(stopInstances) }`.
+ * A misspelt name or a handler of another operation does not compile.
+ */
+export type OperationsOf<Client> = {
+  [K in keyof Client as K extends string ? ([MethodTypes<Client[K]>] extends [never] ? never : Capitalize<K>) : never]?: OperationSpec<
+    MethodTypes<Client[K]>["input"],
+    MethodTypes<Client[K]>["output"]
+  >;
+};
+
+/** What a service does beside answering calls, at the moments the runtime passes through. */
+export interface ServiceLifecycle {
+  /** After the runtime opens, before the first request (attach to the journal, set up engines). */
+  start?(runtime: Runtime, env: { log: (line: string) => void }): void;
+  /** Before the runtime closes: finish pending work (a trail's next delivery) while state can still be written. */
+  stop?(runtime: Runtime): void | Promise<void>;
+}
 
 export interface ServiceDefinition {
   /** Registry id, also the folder name: "ec2", "iam", "s3"… */
@@ -22,35 +99,20 @@ export interface ServiceDefinition {
   eventSource: string;
   /** The @aws-sdk/client-* module whose Xxx$ schemas drive the codecs; loaded on first use. */
   schemas: () => Promise<SchemaModule>;
-  handlers: Record<string, OpHandler>;
-  /** Operations CloudTrail logs with readOnly true although they change state here (STS issuing sessions). */
-  readOnlyEvents?: ReadonlySet<string>;
+  /** Every implemented operation, declared (see OperationsOf). */
+  // Without `keys`: the phantom key types are invariant, so no one OperationSpec type would accept every operation's.
+  operations: Readonly<Record<string, Omit<OperationSpec, "keys"> | undefined>>;
   /** How CloudTrail writes this service's requestParameters and resources, where the generic camelCase form is wrong. */
   audit?: (
     operation: string,
     input: Record<string, unknown>,
     host: string,
   ) => { requestParameters: Record<string, unknown>; resources?: Record<string, string>[] };
-  /** Operations CloudTrail logs as data events (S3 object reads and writes). */
-  dataEvents?: ReadonlySet<string>;
   /** Notes that a key this service issued signed a request (IAM's access-key last-used data). */
-  noteKeyUse?: (runtime: import("../state/runtime.ts").Runtime, accessKeyId: string, use: { serviceName: string; region: string; time: Date }) => void;
+  noteKeyUse?: (runtime: Runtime, accessKeyId: string, use: { serviceName: string; region: string; time: Date }) => void;
   /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */
-  resolveCredential?: import("../state/runtime.ts").CredentialResolver;
+  resolveCredential?: CredentialResolver;
   /** Overrides for the generic error codes where the service uses its own. */
   errors?: Partial<{ validation: string; missing: string }>;
-}
-
-/** Operations named as reads (Describe/Get/List…): CloudTrail's readOnly flag, unless a service says otherwise. */
-export function isReadOnlyOperation(operation: string): boolean {
-  return /^(Describe|Get|List|Lookup|Head|Search|BatchGet|Select|Generate(?!DataKey)|Check)/.test(operation) && operation !== "GenerateCredentialReport";
-}
-
-/** Whether a call may change state and so runs serialized and is committed (or rolled back) as a whole. */
-export function mutates(svc: ServiceDefinition, operation: string): boolean {
-  return !isReadOnlyOperation(operation) || !!svc.readOnlyEvents?.has(operation);
-}
-
-export function loggedReadOnly(svc: ServiceDefinition, operation: string): boolean {
-  return isReadOnlyOperation(operation) || !!svc.readOnlyEvents?.has(operation);
+  lifecycle?: ServiceLifecycle;
 }

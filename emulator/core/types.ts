@@ -1,5 +1,5 @@
 /** The shapes every layer agrees on: the request context handed to handlers and the handler signature. */
-import type { Runtime } from "../state/runtime.ts";
+import type { Runtime } from "./runtime.ts";
 
 export type ProtocolName = "ec2Query" | "awsQuery" | "awsJson1_0" | "awsJson1_1" | "restJson1" | "restXml";
 

@@ -1,9 +1,11 @@
 /**
- * Containment and order objectives, checked against the live state (SDK shapes) and the journal of the
- * responder's own calls. Each check is parameterized from the scenario's assessment.json.
+ * Containment and order objectives, checked against the live state (read in the services' own state types, see
+ * snapshot.ts) and the journal of the responder's own calls. Each check is parameterized from the scenario's
+ * assessment.json.
  */
-import { asList, statementsOf } from "../core/policy-document.ts";
-import type { GradingSnapshot } from "./snapshot.ts";
+import { asList, type Json, statementsOf } from "../core/policy-document.ts";
+import type { Ec2State, StoredInstance } from "../services/ec2/state.ts";
+import { type GradingSnapshot, globalState, regionalState } from "./snapshot.ts";
 
 export interface CheckResult {
   fraction: number;
@@ -11,16 +13,7 @@ export interface CheckResult {
 }
 
 type Check = (snap: GradingSnapshot, params: Record<string, unknown>) => CheckResult;
-type Obj = Record<string, any>;
 type ByRegion = Record<string, string[]>;
-
-function regionState(snap: GradingSnapshot, region: string, service: string): Obj {
-  return (snap.state.accounts[snap.accountId]?.regions[region]?.[service] as Obj) ?? {};
-}
-
-function globalState(snap: GradingSnapshot, service: string): Obj {
-  return (snap.state.accounts[snap.accountId]?.global[service] as Obj) ?? {};
-}
 
 const result = (ok: number, total: number, evidence: string[]): CheckResult => ({ fraction: total === 0 ? 1 : ok / total, evidence });
 
@@ -30,16 +23,25 @@ function calls(snap: GradingSnapshot, names: string[]) {
 }
 
 /** True when any string inside v equals one of the ids: robust to how requestParameters nest them. */
-function mentions(v: unknown, ids: Set<string>): boolean {
+function mentions(v: unknown, ids: ReadonlySet<string | undefined>): boolean {
   if (typeof v === "string") return ids.has(v);
   if (Array.isArray(v)) return v.some((x) => mentions(x, ids));
   if (v && typeof v === "object") return Object.values(v).some((x) => mentions(x, ids));
   return false;
 }
 
-function instanceVolumes(inst: Obj): string[] {
-  return ((inst?.BlockDeviceMappings as Obj[]) ?? []).map((b) => b?.Ebs?.VolumeId).filter(Boolean);
+/** The EBS volumes an instance's block device mappings name. */
+function instanceVolumes(inst: StoredInstance | undefined): string[] {
+  return (inst?.BlockDeviceMappings ?? []).map((b) => b?.Ebs?.VolumeId).filter((id): id is string => Boolean(id));
 }
+
+/** Adds the volumes recorded as attached to an instance (one recorded without an id adds undefined). */
+function addAttachedVolumes(ids: Set<string | undefined>, ec2: Partial<Ec2State>, instanceId: string): void {
+  for (const v of Object.values(ec2.volumes ?? {})) if (v.Attachments?.some((a) => a.InstanceId === instanceId)) ids.add(v.VolumeId);
+}
+
+/** obj[key] when obj is a JSON object. */
+const field = (obj: Json | undefined, key: string): Json | undefined => (obj && typeof obj === "object" && !Array.isArray(obj) ? obj[key] : undefined);
 
 export const checks: Record<string, Check> = {
   /** params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts). */
@@ -50,7 +52,7 @@ export const checks: Record<string, Check> = {
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
       for (const id of ids) {
         total++;
-        const state = regionState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
+        const state = regionalState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
         if (state === "terminated" || state === "shutting-down") ok++;
         else evidence.push(`${id} in ${region} still ${state}`);
       }
@@ -64,16 +66,14 @@ export const checks: Record<string, Check> = {
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
-      const ec2 = regionState(snap, region, "ec2");
-      const snapshots = Object.values((ec2.snapshots ?? {}) as Obj) as Obj[];
+      const ec2 = regionalState(snap, region, "ec2");
+      const snapshots = Object.values(ec2.snapshots ?? {});
       for (const id of ids) {
-        const vols = new Set(instanceVolumes(ec2.instances?.[id]));
-        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[]) {
-          if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) vols.add(v.VolumeId);
-        }
+        const vols = new Set<string | undefined>(instanceVolumes(ec2.instances?.[id]));
+        addAttachedVolumes(vols, ec2, id);
         for (const vol of vols) {
           total++;
-          if (snapshots.some((s) => s.VolumeId === vol && Date.parse(s.StartTime) >= Date.parse(snap.anchor))) ok++;
+          if (snapshots.some((s) => s.VolumeId === vol && Date.parse(s.StartTime ?? "") >= Date.parse(snap.anchor))) ok++;
           else evidence.push(`no snapshot of ${vol} (${id}, ${region})`);
         }
       }
@@ -90,28 +90,29 @@ export const checks: Record<string, Check> = {
     const role = globalState(snap, "iam").roles?.[String(p.role)];
     if (!role) return { fraction: 1, evidence: [`role ${String(p.role)} was deleted`] };
     const stolenAt = Date.parse(snap.anchor) + Number(p.stolenAt) * 60_000;
-    for (const [name, doc] of Object.entries((role.InlinePolicies ?? {}) as Record<string, string>)) {
+    for (const [name, doc] of Object.entries(role.InlinePolicies ?? {})) {
       let text: string;
       try {
         text = decodeURIComponent(doc);
       } catch {
         continue;
       }
-      for (const s of statementsOf(text) as Obj[]) {
-        const cond = s.Condition?.DateLessThan?.["aws:TokenIssueTime"] ?? s.Condition?.DateLessThan?.["aws:tokenissuetime"];
+      for (const s of statementsOf(text)) {
+        const before = field(s.Condition, "DateLessThan");
+        const cond = field(before, "aws:TokenIssueTime") ?? field(before, "aws:tokenissuetime");
         if (s.Effect === "Deny" && asList(s.Action).includes("*") && cond && Date.parse(String(cond)) >= stolenAt) {
           return { fraction: 1, evidence: [`inline policy ${name} denies sessions issued before ${String(cond)}`] };
         }
       }
     }
-    const left = ((p.overBroad as string[]) ?? []).filter((arn) => (role.AttachedPolicies as string[] | undefined)?.includes(arn));
+    const left = ((p.overBroad as string[]) ?? []).filter((arn) => role.AttachedPolicies?.includes(arn));
     if (left.length === 0) return { fraction: 1, evidence: ["over-broad policies detached"] };
     return { fraction: 0, evidence: [`${String(p.role)} still has ${left.join(", ")} and no aws:TokenIssueTime deny after the theft`] };
   },
 
   /** params.region, params.instanceId: HttpTokens required. */
   imdsv2Required(snap, p) {
-    const inst = regionState(snap, String(p.region), "ec2").instances?.[String(p.instanceId)];
+    const inst = regionalState(snap, String(p.region), "ec2").instances?.[String(p.instanceId)];
     const tokens = inst?.MetadataOptions?.HttpTokens ?? "optional";
     return tokens === "required"
       ? { fraction: 1, evidence: [] }
@@ -126,7 +127,7 @@ export const checks: Record<string, Check> = {
     for (const [region, names] of Object.entries(p.keyPairs as ByRegion)) {
       for (const name of names) {
         total++;
-        if (regionState(snap, region, "ec2").keyPairs?.[name]) evidence.push(`key pair ${name} still in ${region}`);
+        if (regionalState(snap, region, "ec2").keyPairs?.[name]) evidence.push(`key pair ${name} still in ${region}`);
         else ok++;
       }
     }
@@ -139,13 +140,11 @@ export const checks: Record<string, Check> = {
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.groups as ByRegion)) {
-      const ec2 = regionState(snap, region, "ec2");
+      const ec2 = regionalState(snap, region, "ec2");
       for (const id of ids) {
         total++;
         const sg = ec2.securityGroups?.[id];
-        const open = ((sg?.IpPermissions as Obj[] | undefined) ?? []).some((perm) =>
-          (perm.IpRanges as Obj[] | undefined)?.some((r) => r.CidrIp === "0.0.0.0/0"),
-        );
+        const open = (sg?.IpPermissions ?? []).some((perm) => perm.IpRanges?.some((r) => r.CidrIp === "0.0.0.0/0"));
         if (!sg || !open) ok++;
         else evidence.push(`${id} in ${region} still open to 0.0.0.0/0`);
       }
@@ -159,7 +158,7 @@ export const checks: Record<string, Check> = {
     let ok = 0;
     let total = 0;
     for (const region of p.regions as string[]) {
-      for (const f of Object.values((regionState(snap, region, "guardduty").findings ?? {}) as Obj) as Obj[]) {
+      for (const f of Object.values(regionalState(snap, region, "guardduty").findings ?? {})) {
         if (f.Service?.AdditionalInfo?.Value?.includes?.('"sample":true')) continue;
         total++;
         if (f.Service?.Archived) ok++;
@@ -175,7 +174,7 @@ export const checks: Record<string, Check> = {
     const evidence: string[] = [];
     let ok = 0;
     for (const k of p.keys as string[]) {
-      const key = (user?.AccessKeys as Obj[] | undefined)?.find((x) => x.AccessKeyId === k);
+      const key = user?.AccessKeys?.find((x) => x.AccessKeyId === k);
       if (!key || key.Status === "Inactive") ok++;
       else evidence.push(`${k} is still Active`);
     }
@@ -188,14 +187,13 @@ export const checks: Record<string, Check> = {
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
-      const ec2 = regionState(snap, region, "ec2");
+      const ec2 = regionalState(snap, region, "ec2");
       for (const id of ids) {
         const terminate = calls(snap, ["TerminateInstances"]).find((r) => r.awsRegion === region && mentions(r.requestParameters, new Set([id])));
         if (!terminate) continue;
         total++;
-        const evidenceIds = new Set([id, ...instanceVolumes(ec2.instances?.[id])]);
-        for (const v of Object.values((ec2.volumes ?? {}) as Obj) as Obj[])
-          if ((v.Attachments as Obj[] | undefined)?.some((a) => a.InstanceId === id)) evidenceIds.add(v.VolumeId);
+        const evidenceIds = new Set<string | undefined>([id, ...instanceVolumes(ec2.instances?.[id])]);
+        addAttachedVolumes(evidenceIds, ec2, id);
         const before = calls(snap, ["CreateSnapshot", "CreateSnapshots", "CreateImage"]).find(
           (r) =>
             r.awsRegion === region &&

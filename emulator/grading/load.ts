@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { formatIssues } from "../scenario/manifest.ts";
+import { formatIssues } from "../core/manifest.ts";
 import { type Assessment, assessmentSchema } from "./assessment.ts";
 
 export function loadAssessment(scenarioDir: string): Assessment {

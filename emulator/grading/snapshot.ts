@@ -1,15 +1,44 @@
 /** What grading reads: the live state, the journal and the clock, fetched once and never changed. */
-import type { JournalRecord } from "../state/journal.ts";
-import type { Runtime } from "../state/runtime.ts";
-import type { StateDoc } from "../state/store.ts";
+import type { JournalRecord, StateDoc } from "../core/records.ts";
+import type { Runtime } from "../core/runtime.ts";
+import type { Ec2State } from "../services/ec2/state.ts";
+import type { GuardDutyState } from "../services/guardduty/state.ts";
+import type { IamState } from "../services/iam/state.ts";
 
 export interface GradingSnapshot {
   scenario: string;
   accountId: string;
   anchor: string;
   now: string;
-  state: StateDoc;
-  journal: JournalRecord[];
+  state: Readonly<StateDoc>;
+  journal: readonly JournalRecord[];
+}
+
+/** The regional services grading reads, by the name the state document keeps them under, in their own types. */
+interface RegionalStates {
+  ec2: Ec2State;
+  guardduty: GuardDutyState;
+}
+
+/** The account-wide services grading reads. */
+interface GlobalStates {
+  iam: IamState;
+}
+
+/*
+ * A snapshot is the state document as stored, not a runtime: the services' accessors (ec2StateOf, iamStateOf, …)
+ * fill in what a recording left out by writing to the state, which grading must never do. So these give a service's
+ * state in its own type with every collection possibly absent, and checks read entities defensively.
+ */
+
+/** A regional service's state in the snapshot's account; empty when the service never ran there. */
+export function regionalState<K extends keyof RegionalStates>(snap: GradingSnapshot, region: string, service: K): Partial<RegionalStates[K]> {
+  return (snap.state.accounts[snap.accountId]?.regions[region]?.[service] ?? {}) as Partial<RegionalStates[K]>;
+}
+
+/** An account-wide service's state in the snapshot's account; empty when the service never ran. */
+export function globalState<K extends keyof GlobalStates>(snap: GradingSnapshot, service: K): Partial<GlobalStates[K]> {
+  return (snap.state.accounts[snap.accountId]?.global[service] ?? {}) as Partial<GlobalStates[K]>;
 }
 
 export async function fetchSnapshot(endpoint: string): Promise<GradingSnapshot> {
@@ -25,7 +54,7 @@ export function snapshotOf(rt: Runtime): GradingSnapshot {
     accountId: rt.accountId,
     anchor: rt.anchor.toISOString(),
     now: rt.clock.now().toISOString(),
-    state: rt.store.data,
+    state: rt.document,
     journal: rt.journal.records,
   };
 }

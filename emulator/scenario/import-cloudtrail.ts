@@ -10,9 +10,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import type { CloudTrailRecord } from "../core/records.ts";
 import { writeJsonLines } from "./json-lines.ts";
 import { RECORDINGS_DIR } from "./loader.ts";
-import type { CloudTrailRecord } from "./types.ts";
 
 export interface ImportOptions {
   scenario: string;

@@ -4,13 +4,13 @@ import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as z from "zod/mini";
 import { importExternal } from "../core/external.ts";
+import { formatIssues, manifestSchema } from "../core/manifest.ts";
 import { PROJECT_ROOT } from "../core/paths.ts";
-import { etagOf, type ObjectMeta, type RecordingObjects } from "../state/objects.ts";
-import type { AccountState } from "../state/store.ts";
+import type { AccountState, CloudTrailRecord, ObjectMeta, RecordingObjects } from "../core/records.ts";
+import type { LoadedScenario, ScenarioContent, ScenarioGenerator } from "../core/scenario.ts";
+import { etagOf } from "../services/s3/object-store.ts";
 import { readJsonLines } from "./json-lines.ts";
-import { formatIssues, manifestSchema } from "./manifest.ts";
 import { shiftTimes } from "./time-shift.ts";
-import type { CloudTrailRecord, LoadedScenario, ScenarioContent, ScenarioGenerator } from "./types.ts";
 
 export const RECORDINGS_DIR = join(PROJECT_ROOT, "recordings");
 

@@ -8,10 +8,8 @@ import { snapshotOf } from "../grading/snapshot.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import { ServiceRouter } from "../router/service-router.ts";
 import { loadScenario } from "../scenario/loader.ts";
-import { setAthenaLog } from "../services/athena/engine.ts";
-import { attachTrailDelivery, flushTrailDelivery } from "../services/cloudtrail/delivery.ts";
 import { allServices } from "../services/index.ts";
-import { Runtime } from "../state/runtime.ts";
+import { RangeRuntime } from "../state/runtime.ts";
 import { type ConnectionInfo, Dispatcher } from "./dispatch.ts";
 import { awsListener } from "./http-wire.ts";
 
@@ -25,7 +23,7 @@ export interface EmulatorOptions {
 }
 
 export interface Emulator {
-  runtime: Runtime;
+  runtime: RangeRuntime;
   dispatcher: Dispatcher;
   router: ServiceRouter;
   /** Handles one request in-process (the sdk-shim uses this without a socket). */
@@ -36,14 +34,14 @@ export interface Emulator {
 export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const scenario = loadScenario(opts.scenario, opts.recordingsDir);
   const services = allServices();
-  const runtime = await Runtime.open({
+  const runtime = await RangeRuntime.open({
     scenario,
     stateDir: opts.stateDir,
     clock: new Clock(opts.clock),
     credentialResolvers: services.flatMap((s) => (s.resolveCredential ? [s.resolveCredential] : [])),
   });
-  attachTrailDelivery(runtime);
-  if (opts.log) setAthenaLog(runtime, opts.log);
+  const log = opts.log ?? (() => {});
+  for (const s of services) s.lifecycle?.start?.(runtime, { log });
   const router = new ServiceRouter(services);
   const dispatcher = new Dispatcher(runtime, router, opts.log);
   return {
@@ -52,8 +50,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
     router,
     handle: (req, conn = { sourceIp: "127.0.0.1" }) => dispatcher.handle(req, conn),
     close: async () => {
-      // Records still waiting for a trail's next delivery are written before the state directory is released.
-      await flushTrailDelivery(runtime);
+      for (const s of services) await s.lifecycle?.stop?.(runtime);
       await runtime.close();
     },
   };

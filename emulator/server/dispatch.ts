@@ -1,13 +1,15 @@
 /**
  * The request pipeline, readable top to bottom: request id → signature → service → codec → operation →
- * input → handler (serialized and committed when it mutates) → response; every authenticated call is journaled.
+ * input → handler (in a transaction when its operation is declared to mutate) → response; every authenticated call to
+ * an operation of the service is journaled, failures and unimplemented operations included.
  */
 import { parseSigV2Query, type SigV2Query, verifySigV2Query } from "../auth/sigv2.ts";
 import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
 import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
-import { loggedReadOnly, mutates, type SchemaModule, type ServiceDefinition } from "../core/service.ts";
+import type { Runtime } from "../core/runtime.ts";
+import type { SchemaModule, ServiceDefinition } from "../core/service.ts";
 import type { Principal, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
@@ -16,7 +18,6 @@ import { InputError } from "../protocols/decode.ts";
 import { operationsOf } from "../protocols/schema.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import type { ServiceRouter } from "../router/service-router.ts";
-import type { Runtime } from "../state/runtime.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
@@ -26,21 +27,16 @@ const DEFAULT_REGION = "us-east-1";
 
 const internalFailure = () => new AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500);
 
+/**
+ * A request no service claims is answered in the protocol it looks like (a JSON target or body → awsJson, else the
+ * query protocols' XML), by that protocol's codec like every other error.
+ */
 function unknownServiceResponse(req: WireRequest, requestId: string): WireResponse {
+  const json = !!req.headers["x-amz-target"] || (req.headers["content-type"] ?? "").includes("json");
+  const codec = json ? codecs.awsJson1_1 : codecs.awsQuery;
   const message =
     "Could not determine the AWS service this request is for (no SigV4 credential scope, X-Amz-Target, host or Action matched a service ir-range serves).";
-  if (req.headers["x-amz-target"] || (req.headers["content-type"] ?? "").includes("json")) {
-    return {
-      status: 400,
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId },
-      body: JSON.stringify({ __type: "UnknownOperationException", message }),
-    };
-  }
-  return {
-    status: 400,
-    headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
-  };
+  return codec.error(new AwsError(json ? "UnknownOperationException" : "InvalidAction", message, 400), undefined, requestId);
 }
 
 function inputErrorToAws(e: InputError, vocab: ErrorVocabulary, svc: ServiceDefinition): AwsError {
@@ -132,24 +128,25 @@ export class Dispatcher {
     requestId: string,
   ): Promise<WireResponse> {
     const principal = this.authenticate(req, svc, codec, auth);
+    const callRegion = svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION);
     // Last-used data lives in memory until the next commit, much as AWS updates it with a delay.
-    const use = { serviceName: svc.endpointPrefix, region: svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION), time: this.runtime.clock.now() };
+    const use = { serviceName: svc.endpointPrefix, region: callRegion, time: this.runtime.clock.now() };
     for (const s of this.router.all) s.noteKeyUse?.(this.runtime, principal.accessKeyId, use);
     const mod = this.loadedModules.get(svc.id) ?? (await this.schemasOf(svc));
     const route = codec.route(req, svc, mod);
     const op = route ? operationsOf(mod).get(route.operation) : undefined;
-    const handler = route ? svc.handlers[route.operation] : undefined;
-    const v = codec.vocabulary;
-    if (!route || !op || !handler) {
-      const what = route ? route.operation : `${req.method} ${req.rawPath}`;
-      const message =
-        route && op ? `The action ${what} is not implemented by ir-range for ${svc.id}.` : `The action ${what} is not valid for this web service.`;
-      throw new AwsError(v.unknownOperation, message, v.unknownOperationStatus);
-    }
+    // An operation the SDK does not know is no call of this service: the protocol's error, and nothing to journal.
+    if (!route || !op)
+      throw new AwsError(
+        codec.vocabulary.unknownOperation,
+        `The action ${route ? route.operation : `${req.method} ${req.rawPath}`} is not valid for this web service.`,
+        codec.vocabulary.unknownOperationStatus,
+      );
+    const spec = svc.operations[op.name];
     const ctx: RequestContext = {
       requestId,
       accountId: principal.accountId,
-      region: svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION),
+      region: callRegion,
       service: svc.id,
       operation: op.name,
       principal,
@@ -157,34 +154,40 @@ export class Dispatcher {
       sourceIp: conn.sourceIp,
       userAgent: req.headers["user-agent"] ?? "",
       time: this.runtime.clock.now(),
-      readOnly: loggedReadOnly(svc, op.name),
+      readOnly: spec?.readOnly ?? false,
       runtime: this.runtime,
     };
     let input: Record<string, unknown> | undefined;
     let output: Record<string, unknown> | undefined;
     let error: AwsError | undefined;
     try {
+      if (!spec) {
+        // A real operation of the service that the range does not implement: a failed call, journaled as such (with
+        // its parameters where they decode).
+        try {
+          input = codec.decode(req, op, route, svc);
+        } catch {
+          input = undefined;
+        }
+        throw new AwsError(
+          codec.vocabulary.unknownOperation,
+          `The action ${op.name} is not implemented by ir-range for ${svc.id}.`,
+          codec.vocabulary.unknownOperationStatus,
+        );
+      }
       input = codec.decode(req, op, route, svc);
-      if (!mutates(svc, op.name)) {
-        // Most reads answer synchronously: no await (and no turn of the microtask queue) for them.
-        const result = handler(input, ctx);
-        output = (result instanceof Promise ? await result : result) as Record<string, unknown>;
+      const decoded = input;
+      if (spec.mutates) {
+        output = (await this.runtime.transact(() => spec.handler(decoded, ctx))) as Record<string, unknown>;
       } else {
-        output = await this.runtime.exclusive(async () => {
-          try {
-            const out = (await handler(input, ctx)) as Record<string, unknown>;
-            await this.runtime.store.commit();
-            return out;
-          } catch (e) {
-            await this.runtime.store.rollback();
-            throw e;
-          }
-        });
+        // Most reads answer synchronously: no await (and no turn of the microtask queue) for them.
+        const result = spec.handler(decoded, ctx);
+        output = (result instanceof Promise ? await result : result) as Record<string, unknown>;
       }
       return codec.encode(op, output ?? {}, svc, requestId);
     } catch (e) {
       if (e instanceof AwsError || e instanceof InputError) {
-        error = e instanceof AwsError ? e : inputErrorToAws(e, v, svc);
+        error = e instanceof AwsError ? e : inputErrorToAws(e, codec.vocabulary, svc);
         throw error;
       }
       // A bug of ours: CloudTrail still shows the call, failed as AWS would report it.
@@ -192,7 +195,17 @@ export class Dispatcher {
       throw e;
     } finally {
       this.runtime.journal.append(
-        apiCallRecord({ ctx, service: svc, inputSchema: op.input, outputSchema: op.output, input, output, error, host: req.headers.host ?? "" }),
+        apiCallRecord({
+          ctx,
+          service: svc,
+          category: spec?.category ?? "Management",
+          inputSchema: op.input,
+          outputSchema: op.output,
+          input,
+          output,
+          error,
+          host: req.headers.host ?? "",
+        }),
       );
     }
   }

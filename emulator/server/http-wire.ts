@@ -1,6 +1,7 @@
 /**
- * AWS requests straight on node:http: IncomingMessage → WireRequest → dispatcher → one write of head and body.
- * No framework sits on this path; it is most of what a call costs once the work itself is cheap.
+ * HTTP ↔ the dispatcher's wire types. AWS requests straight on node:http: IncomingMessage → WireRequest →
+ * dispatcher → one write of head and body (no framework sits on this path; it is most of what a call costs once the
+ * work itself is cheap); and the same WireRequest from a fetch Request, for the in-process SDK shim.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -10,22 +11,49 @@ import type { ConnectionInfo } from "./dispatch.ts";
 
 type Handle = (req: WireRequest, conn: ConnectionInfo) => Promise<WireResponse>;
 
+/**
+ * The one adapter from an HTTP request to the dispatcher's WireRequest, whichever server received it: the path and
+ * query exactly as the client encoded them (the signature covers that form), header names lower-cased, and S3's
+ * aws-chunked framing removed from the body.
+ */
+export function wireRequest(method: string, pathAndQuery: string, headers: Record<string, string>, body: Buffer): WireRequest {
+  const q = pathAndQuery.indexOf("?");
+  return {
+    method,
+    rawPath: (q < 0 ? pathAndQuery : pathAndQuery.slice(0, q)) || "/",
+    query: q < 0 ? [] : [...new URLSearchParams(pathAndQuery.slice(q + 1)).entries()],
+    headers,
+    body: isAwsChunked(headers) ? decodeAwsChunked(body) : body,
+  };
+}
+
+/** A request node:http received, with its body read. */
 export function toWire(req: IncomingMessage, body: Buffer): WireRequest {
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
   const headers: Record<string, string> = {};
   const raw = req.headers;
   for (const k in raw) {
     const v = raw[k];
     if (v !== undefined) headers[k] = typeof v === "string" ? v : v.join(",");
   }
-  return {
-    method: req.method ?? "GET",
-    rawPath: q < 0 ? url : url.slice(0, q),
-    query: q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()],
-    headers,
-    body: isAwsChunked(headers) ? decodeAwsChunked(body) : body,
-  };
+  return wireRequest(req.method ?? "GET", req.url ?? "/", headers, body);
+}
+
+/** A fetch Request (the in-process shim's, intercepted by msw). */
+export async function fromFetch(request: Request): Promise<WireRequest> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((v, k) => {
+    headers[k] = v;
+  });
+  if (!headers.host) headers.host = url.host;
+  const body = request.method === "GET" || request.method === "HEAD" ? Buffer.alloc(0) : Buffer.from(await request.arrayBuffer());
+  return wireRequest(request.method, request.url.slice(url.origin.length) || "/", headers, body);
+}
+
+/** The dispatcher's answer as a fetch Response body and init (for msw's HttpResponse). */
+export function responseParts(wire: WireResponse, method: string): { body: string | Buffer | null; init: { status: number; headers: Record<string, string> } } {
+  const body = method === "HEAD" ? null : typeof wire.body === "string" ? wire.body : Buffer.from(wire.body as Uint8Array);
+  return { body, init: { status: wire.status, headers: wire.headers } };
 }
 
 export function send(res: ServerResponse, wire: WireResponse, head: boolean): void {

@@ -4,10 +4,10 @@
  */
 import { appendFileSync, closeSync, existsSync, fdatasync, fdatasyncSync, openSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import type { JournalRecord } from "../core/records.ts";
+import type { JournalApi } from "../core/runtime.ts";
 
-export type JournalRecord = Record<string, unknown> & { eventTime: string; eventID: string };
-
-export class Journal {
+export class Journal implements JournalApi {
   private readonly file: string;
   private fd: number | undefined;
   readonly records: JournalRecord[] = [];

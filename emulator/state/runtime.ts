@@ -1,32 +1,19 @@
-/** A running scenario: its recording, the mutable state, the journal, S3 objects, the clock and identities. */
-import { mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+/** A running scenario: its recording, the mutable state, the journal, the clock and identities. */
+import { mkdirSync } from "node:fs";
 import type { Clock } from "../core/clock.ts";
-import type { Principal } from "../core/types.ts";
-import type { CloudTrailRecord, LoadedScenario, ScenarioContent } from "../scenario/types.ts";
+import type { ScenarioManifest } from "../core/manifest.ts";
+import type { AccountState, CloudTrailRecord, RecordingObjects, StateDoc } from "../core/records.ts";
+import type { CredentialResolver, ResolvedCredential, Runtime } from "../core/runtime.ts";
+import type { LoadedScenario, ScenarioContent } from "../core/scenario.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
-import { ObjectStore, type RecordingObjects } from "./objects.ts";
-import { type AccountState, StateStore } from "./store.ts";
-
-export interface ResolvedCredential {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-  principal: Omit<Principal, "accessKeyId">;
-  active: boolean;
-  /** ISO time after which a temporary credential answers ExpiredToken. */
-  expiration?: string;
-}
-
-export type CredentialResolver = (runtime: Runtime, accessKeyId: string) => ResolvedCredential | undefined;
+import { StateStore } from "./store.ts";
 
 export interface RuntimeOptions {
   scenario: LoadedScenario;
   stateDir: string;
   clock: Clock;
   credentialResolvers?: CredentialResolver[];
-  log?: (line: string) => void;
 }
 
 /** Discovery happened this many minutes before now, on a whole second (so --clock gives round times). */
@@ -35,17 +22,19 @@ function anchorFor(clock: Clock, minutesBefore: number): Date {
   return new Date(t - (t % 1000));
 }
 
-export class Runtime {
+export class RangeRuntime implements Runtime {
   readonly scenario: LoadedScenario;
   readonly stateDir: string;
   readonly clock: Clock;
   readonly journal: Journal;
-  readonly objects: ObjectStore;
+  readonly recordingObjects: RecordingObjects;
   private content!: ScenarioContent;
   private readonly resolvers: CredentialResolver[];
   private releaseLock: () => void;
   private queue: Promise<unknown> = Promise.resolve();
   private closers: (() => void | Promise<void>)[] = [];
+  private rollbackListeners: (() => void)[] = [];
+  private resetListeners: (() => void | Promise<void>)[] = [];
 
   private constructor(
     opts: RuntimeOptions,
@@ -58,17 +47,17 @@ export class Runtime {
     this.releaseLock = release;
     this.resolvers = opts.credentialResolvers ?? [];
     this.journal = new Journal(opts.stateDir);
-    const recording: RecordingObjects = {
+    // Through this.content, which reset replaces: holders of recordingObjects always read the current recording.
+    this.recordingObjects = {
       list: (a, b) => this.content.objects.list(a, b),
       head: (a, b, k) => this.content.objects.head(a, b, k),
       read: (a, b, k) => this.content.objects.read(a, b, k),
       file: (a, b, k) => this.content.objects.file?.(a, b, k),
       fileRoots: () => this.content.objects.fileRoots?.() ?? [],
     };
-    this.objects = new ObjectStore((id) => this.store.account(id), recording, join(opts.stateDir, "blobs"));
   }
 
-  static async open(opts: RuntimeOptions): Promise<Runtime> {
+  static async open(opts: RuntimeOptions): Promise<RangeRuntime> {
     mkdirSync(opts.stateDir, { recursive: true });
     const release = acquireLock(opts.stateDir, { pid: process.pid });
     try {
@@ -84,7 +73,7 @@ export class Runtime {
           `state directory ${opts.stateDir} holds scenario "${store.data.scenario}", not "${manifest.name}"; use another --state-dir or run ir-range reset`,
         );
       }
-      const runtime = new Runtime(opts, store, release);
+      const runtime = new RangeRuntime(opts, store, release);
       runtime.content = fresh ?? (await opts.scenario.content(new Date(store.data.anchor)));
       return runtime;
     } catch (e) {
@@ -98,12 +87,14 @@ export class Runtime {
     return this.content.prepare?.() ?? Promise.resolve();
   }
 
-  /** The discovery moment in emulator time. */
+  get manifest(): ScenarioManifest {
+    return this.scenario.manifest;
+  }
+
   get anchor(): Date {
     return new Date(this.store.data.anchor);
   }
 
-  /** The scenario's history as the content gave it (LookupEvents keeps its own store of it). */
   get history(): Iterable<CloudTrailRecord> {
     return this.content.history;
   }
@@ -112,11 +103,14 @@ export class Runtime {
     return this.scenario.manifest.accountId;
   }
 
+  get document(): Readonly<StateDoc> {
+    return this.store.data;
+  }
+
   account(accountId: string): AccountState {
     return this.store.account(accountId);
   }
 
-  /** A service's state in one region of one account, created empty on first use. */
   regional<T>(accountId: string, region: string, service: string, init: () => T): T {
     const acct = this.store.account(accountId);
     if (!acct.regions[region]) acct.regions[region] = {};
@@ -125,7 +119,6 @@ export class Runtime {
     return r[service] as T;
   }
 
-  /** A service's account-wide state (IAM, …). */
   global<T>(accountId: string, service: string, init: () => T): T {
     const g = this.store.account(accountId).global;
     if (g[service] === undefined) g[service] = init();
@@ -142,35 +135,49 @@ export class Runtime {
     return undefined;
   }
 
-  addCredentialResolver(r: CredentialResolver): void {
-    this.resolvers.push(r);
+  transact<T>(fn: () => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      try {
+        const out = await fn();
+        await this.store.commit();
+        return out;
+      } catch (e) {
+        this.store.rollback();
+        for (const l of this.rollbackListeners) l();
+        throw e;
+      }
+    };
+    const done = this.queue.then(run, run);
+    this.queue = done.catch(() => undefined);
+    return done;
   }
 
-  /** Runs fn alone: mutating calls are serialized, so a failed one can roll back to the last commit. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+  onCommit(fn: () => void): void {
+    this.store.beforeWrite(fn);
   }
 
-  /** Restores the recording: fresh state anchored at now, empty journal, no written objects. */
-  async reset(): Promise<void> {
-    await this.exclusive(async () => {
+  onRollback(fn: () => void): void {
+    this.rollbackListeners.push(fn);
+  }
+
+  onReset(fn: () => void | Promise<void>): void {
+    this.resetListeners.push(fn);
+  }
+
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn);
+  }
+
+  /** Restores the recording: fresh state anchored at now, empty journal, and whatever services keep beside state. */
+  reset(): Promise<void> {
+    return this.transact(async () => {
       const { manifest } = this.scenario;
       const anchor = anchorFor(this.clock, manifest.discoveredMinutesBeforeStart);
       this.content = await this.scenario.content(anchor);
       this.store.replace({ format: 1, scenario: manifest.name, anchor: anchor.toISOString(), accounts: structuredClone(this.content.accounts) });
-      await this.store.commit();
       this.journal.clear();
-      rmSync(join(this.stateDir, "blobs"), { recursive: true, force: true });
-      // Readers that cache by object-store version (Athena) must see the restored objects.
-      this.objects.invalidate();
+      for (const l of this.resetListeners) await l();
     });
-  }
-
-  /** Registers cleanup (engines, temp directories) to run when the runtime closes. */
-  onClose(fn: () => void | Promise<void>): void {
-    this.closers.push(fn);
   }
 
   setLockInfo(info: LockInfo): void {

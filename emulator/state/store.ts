@@ -1,64 +1,89 @@
 /**
- * The mutable state of an account: one lowdb JSON document per state directory, written atomically
- * (temp file + rename, by lowdb's steno writer). Recordings are never copied in here.
+ * The mutable state of the accounts: one JSON document per state directory, written atomically by lowdb's text
+ * adapters (steno: temp file + rename). Recordings are never copied in here.
+ *
+ * The store keeps the text of its last commit: a commit that would write the same text writes nothing, and a
+ * rollback restores that text, so undoing one writer never reads back a file another writer has changed since.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Low } from "lowdb";
-import { JSONFile, JSONFileSync } from "lowdb/node";
+import { TextFile, TextFileSync } from "lowdb/node";
+import type { AccountState, StateDoc } from "../core/records.ts";
 
-export interface AccountState {
-  /** Services without regions (IAM, S3's bucket namespace). */
-  global: Record<string, unknown>;
-  regions: Record<string, Record<string, unknown>>;
-}
-
-export interface StateDoc {
-  format: 1;
-  scenario: string;
-  /** The emulator time at which the incident was discovered; fixed at first load and by reset. */
-  anchor: string;
-  accounts: Record<string, AccountState>;
-}
+const serialize = (doc: StateDoc) => JSON.stringify(doc, null, 2);
 
 export class StateStore {
-  private constructor(private readonly db: Low<StateDoc>) {}
+  private doc: StateDoc;
+  private committed: string;
+  /** Commits written to disk, for tests and the bench: a read-only call must not add one. */
+  writes = 0;
+
+  private constructor(
+    private readonly file: TextFile,
+    text: string,
+  ) {
+    this.committed = text;
+    this.doc = JSON.parse(text) as StateDoc;
+  }
 
   static async open(dir: string, initial: () => StateDoc | Promise<StateDoc>): Promise<{ store: StateStore; created: boolean }> {
-    const file = join(dir, "state.json");
-    const created = !existsSync(file);
-    const db = new Low<StateDoc>(new JSONFile<StateDoc>(file), { format: 1, scenario: "", anchor: "", accounts: {} });
+    const path = join(dir, "state.json");
+    const created = !existsSync(path);
+    let text: string;
     if (created) {
-      db.data = await initial();
+      text = serialize(await initial());
       // Synchronous, the same temp file and rename: nothing else runs yet, and two thread-pool round trips (write,
       // rename) were most of the cost on the way to the first answer.
-      new JSONFileSync<StateDoc>(file).write(db.data);
+      new TextFileSync(path).write(text);
     } else {
-      await db.read();
-      if (db.data?.format !== 1) throw new Error(`${file} is not an ir-range state file (format 1)`);
+      text = (await new TextFile(path).read()) ?? "";
+      let doc: Partial<StateDoc> | undefined;
+      try {
+        doc = JSON.parse(text) as StateDoc;
+      } catch {
+        doc = undefined;
+      }
+      if (doc?.format !== 1) throw new Error(`${path} is not an ir-range state file (format 1)`);
     }
-    return { store: new StateStore(db), created };
+    return { store: new StateStore(new TextFile(path), text), created };
   }
 
   get data(): StateDoc {
-    return this.db.data;
+    return this.doc;
   }
 
   replace(doc: StateDoc): void {
-    this.db.data = doc;
+    this.doc = doc;
   }
 
-  commit(): Promise<void> {
-    return this.db.write();
+  private readonly foldIns: (() => void)[] = [];
+
+  /** fn changes the document just before a commit that writes (never before one that would write nothing). */
+  beforeWrite(fn: () => void): void {
+    this.foldIns.push(fn);
   }
 
-  /** Discards uncommitted changes by re-reading the last committed document. */
-  rollback(): Promise<void> {
-    return this.db.read();
+  /** Writes the document if it differs from the last commit; resolves when it is on disk. Returns whether it wrote. */
+  async commit(): Promise<boolean> {
+    let text = serialize(this.doc);
+    if (text === this.committed) return false;
+    if (this.foldIns.length) {
+      for (const fn of this.foldIns) fn();
+      text = serialize(this.doc);
+    }
+    await this.file.write(text);
+    this.committed = text;
+    this.writes++;
+    return true;
+  }
+
+  /** Discards uncommitted changes: the document becomes the last commit again. */
+  rollback(): void {
+    this.doc = JSON.parse(this.committed) as StateDoc;
   }
 
   account(accountId: string): AccountState {
-    const accounts = this.db.data.accounts;
+    const accounts = this.doc.accounts;
     let acct = accounts[accountId];
     if (!acct) {
       acct = { global: {}, regions: {} };

@@ -67,7 +67,7 @@ function makeQueryCodec(ec2: boolean): Codec {
       const message = xmlEscape(err.message);
       const body = ec2
         ? `${XML_DECL}<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
-        : `${XML_DECL}<ErrorResponse xmlns="${svc?.xmlNamespace ?? ""}"><Error><Type>${err.sender ? "Sender" : "Receiver"}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+        : `${XML_DECL}<ErrorResponse${svc?.xmlNamespace ? ` xmlns="${svc.xmlNamespace}"` : ""}><Error><Type>${err.sender ? "Sender" : "Receiver"}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       return { status: err.status, headers: { "content-type": "text/xml;charset=UTF-8", "x-amzn-requestid": requestId }, body };
     },
   };

@@ -34,17 +34,12 @@ import type {
   WorkGroup,
 } from "@aws-sdk/client-athena";
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { invalid, workGroupOf } from "./queries.ts";
+import { invalid, invalidNextToken, workGroupOf } from "./queries.ts";
 import { athenaState, type DatabaseDef, type NamedQueryRec, type TableDef, type WorkGroupRec } from "./state.ts";
 
 const notFound = (message: string) => new AwsError("MetadataException", message, 400);
-
-function page<T>(items: T[], token: string | undefined, max: number): { items: T[]; next?: string } {
-  const start = token ? Number(Buffer.from(token, "base64").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalid("Invalid NextToken", "INVALID_INPUT");
-  return { items: items.slice(start, start + max), next: start + max < items.length ? Buffer.from(String(start + max)).toString("base64") : undefined };
-}
 
 function checkCatalog(name: string | undefined): void {
   if (name?.toLowerCase() !== "awsdatacatalog") throw invalid(`Catalog ${name ?? ""} is not found`, "INVALID_INPUT");
@@ -98,8 +93,8 @@ export const getDataCatalog: OpHandler<GetDataCatalogCommandInput, GetDataCatalo
 export const listDatabases: OpHandler<ListDatabasesCommandInput, ListDatabasesCommandOutput> = (input, ctx) => {
   checkCatalog(input.CatalogName);
   const all = Object.values(athenaState(ctx).catalog.databases).sort((a, b) => a.name.localeCompare(b.name));
-  const p = page(all, input.NextToken, input.MaxResults ?? 50);
-  return { DatabaseList: p.items.map((d) => ({ Name: d.name, Description: d.description, Parameters: d.parameters })), NextToken: p.next };
+  const p = paginate(all, input.NextToken, input.MaxResults ?? 50, "ListDatabases", invalidNextToken);
+  return { DatabaseList: p.page.map((d) => ({ Name: d.name, Description: d.description, Parameters: d.parameters })), NextToken: p.next };
 };
 
 export const getDatabase: OpHandler<GetDatabaseCommandInput, GetDatabaseCommandOutput> = (input, ctx) => {
@@ -115,8 +110,8 @@ export const listTableMetadata: OpHandler<ListTableMetadataCommandInput, ListTab
   const all = Object.values(d.tables)
     .filter((t) => !re || re.test(t.name))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const p = page(all, input.NextToken, input.MaxResults ?? 50);
-  return { TableMetadataList: p.items.map(tableMetadata), NextToken: p.next };
+  const p = paginate(all, input.NextToken, input.MaxResults ?? 50, `ListTableMetadata:${d.name}:${input.Expression ?? ""}`, invalidNextToken);
+  return { TableMetadataList: p.page.map(tableMetadata), NextToken: p.next };
 };
 
 export const getTableMetadata: OpHandler<GetTableMetadataCommandInput, GetTableMetadataCommandOutput> = (input, ctx) => {
@@ -168,9 +163,9 @@ export const getWorkGroup: OpHandler<GetWorkGroupCommandInput, GetWorkGroupComma
 
 export const listWorkGroups: OpHandler<ListWorkGroupsCommandInput, ListWorkGroupsCommandOutput> = (input, ctx) => {
   const all = Object.values(athenaState(ctx).workgroups).sort((a, b) => a.name.localeCompare(b.name));
-  const p = page(all, input.NextToken, input.MaxResults ?? 50);
+  const p = paginate(all, input.NextToken, input.MaxResults ?? 50, "ListWorkGroups", invalidNextToken);
   return {
-    WorkGroups: p.items.map((w) => ({
+    WorkGroups: p.page.map((w) => ({
       Name: w.name,
       State: w.state,
       Description: w.description,
@@ -227,8 +222,8 @@ export const listNamedQueries: OpHandler<ListNamedQueriesCommandInput, ListNamed
   const ids = Object.values(st.namedQueries)
     .filter((q) => q.workGroup === wg)
     .map((q) => q.id);
-  const p = page(ids, input.NextToken, input.MaxResults ?? 50);
-  return { NamedQueryIds: p.items, NextToken: p.next };
+  const p = paginate(ids, input.NextToken, input.MaxResults ?? 50, `ListNamedQueries:${wg}`, invalidNextToken);
+  return { NamedQueryIds: p.page, NextToken: p.next };
 };
 
 export const batchGetNamedQuery: OpHandler<BatchGetNamedQueryCommandInput, BatchGetNamedQueryCommandOutput> = (input, ctx) => {

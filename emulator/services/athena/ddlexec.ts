@@ -1,5 +1,6 @@
 /** Runs DDL and utility statements against the catalog in the Athena state (committed like a mutating call). */
-import type { Runtime } from "../../state/runtime.ts";
+import type { Runtime } from "../../core/runtime.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import type { Engine, ResultSet } from "./engine.ts";
 import { parseS3Uri } from "./locations.ts";
 import { parseStatement, type Statement } from "./sql/ddl.ts";
@@ -31,15 +32,7 @@ function likeToRegex(p: string): RegExp {
 }
 
 async function mutate(runtime: Runtime, accountId: string, region: string, fn: (st: AthenaState) => void): Promise<void> {
-  await runtime.exclusive(async () => {
-    try {
-      fn(athenaStateOf(runtime, accountId, region));
-      await runtime.store.commit();
-    } catch (e) {
-      await runtime.store.rollback();
-      throw e;
-    }
-  });
+  await runtime.transact(() => fn(athenaStateOf(runtime, accountId, region)));
 }
 
 export async function runDdl(
@@ -151,21 +144,22 @@ export async function runDdl(
       const out = exec.outputLocation ?? "";
       const location = stmt.properties.external_location ?? `${out.endsWith("/") ? out : `${out}/`}tables/${id}/`;
       const loc = parseS3Uri(location);
-      if (!loc || !runtime.objects.bucket(accountId, loc.bucket)) throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Unable to write to ${location}`);
+      if (!loc || !objectsOf(runtime).bucket(accountId, loc.bucket)) throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Unable to write to ${location}`);
       const prefix = loc.prefix === "" || loc.prefix.endsWith("/") ? loc.prefix : `${loc.prefix}/`;
-      if (runtime.objects.list(accountId, loc.bucket, prefix).length) {
+      if (objectsOf(runtime).list(accountId, loc.bucket, prefix).length) {
         throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Target directory for table '${d.name}.${stmt.table.name}' already exists: ${location}`);
       }
       // The data is stored as JSON lines whatever format was asked for: the emulator reads it back with the JSON serde.
       const types = res.columns.map((c) => c.hive ?? "string");
-      if (stmt.withData) {
-        const body = res.raw.map((r) => JSON.stringify(r)).join("\n");
-        runtime.objects.put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(body ? `${body}\n` : ""), {
-          lastModified: now.toISOString(),
-          contentType: "application/json",
-        });
-      }
+      // The data and the table that describes it are written in one transaction.
       await mutate(runtime, accountId, region, (s) => {
+        if (stmt.withData) {
+          const body = res.raw.map((r) => JSON.stringify(r)).join("\n");
+          objectsOf(runtime).put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(body ? `${body}\n` : ""), {
+            lastModified: now.toISOString(),
+            contentType: "application/json",
+          });
+        }
         s.catalog.databases[d.name].tables[stmt.table.name] = {
           name: stmt.table.name,
           tableType: "EXTERNAL_TABLE",
@@ -203,13 +197,15 @@ export async function runDdl(
         throw new AthenaQueryError("TYPE_MISMATCH", `Insert query has ${res.columns.length} columns but '${d.name}.${t.name}' expects ${target.length}`);
       }
       const loc = parseS3Uri(t.location ?? "");
-      if (!loc || !runtime.objects.bucket(accountId, loc.bucket)) throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Unable to write to ${t.location}`);
+      if (!loc || !objectsOf(runtime).bucket(accountId, loc.bucket)) throw new AthenaQueryError("HIVE_PATH_ALREADY_EXISTS", `Unable to write to ${t.location}`);
       const prefix = loc.prefix === "" || loc.prefix.endsWith("/") ? loc.prefix : `${loc.prefix}/`;
       const body = res.raw.map((r) => JSON.stringify(Object.fromEntries(target.map((c, i) => [c, r[res.columns[i].name]])))).join("\n");
       if (res.rows.length) {
-        runtime.objects.put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(`${body}\n`), {
-          lastModified: now.toISOString(),
-          contentType: "application/json",
+        await runtime.transact(() => {
+          objectsOf(runtime).put(accountId, loc.bucket, `${prefix}${id}_00000.json`, Buffer.from(`${body}\n`), {
+            lastModified: now.toISOString(),
+            contentType: "application/json",
+          });
         });
       }
       return { result: { columns: [{ name: "rows", type: "bigint", precision: 19, scale: 0 }], rows: [[String(res.rows.length)]] }, bytes: prepared.bytes };
@@ -284,7 +280,7 @@ export async function runDdl(
       const prefix = loc.prefix === "" || loc.prefix.endsWith("/") ? loc.prefix : `${loc.prefix}/`;
       const found = new Map<string, string[]>();
       const re = new RegExp(`^${keys.map((k) => `${k.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}=([^/]+)/`).join("")}`, "i");
-      for (const o of runtime.objects.list(accountId, loc.bucket, prefix)) {
+      for (const o of objectsOf(runtime).list(accountId, loc.bucket, prefix)) {
         const m = re.exec(o.key.slice(prefix.length));
         if (m) found.set(m.slice(1).join("\u0000"), m.slice(1));
       }

@@ -13,7 +13,9 @@ type DuckDBModule = typeof import("@duckdb/node-api");
 let TypeId: DuckDBModule["DuckDBTypeId"];
 
 import { importExternal } from "../../core/external.ts";
-import type { Runtime } from "../../state/runtime.ts";
+import type { Runtime } from "../../core/runtime.ts";
+import type { ServiceLifecycle } from "../../core/service.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import type { Scope } from "./locations.ts";
 import { NATIVE_MACROS } from "./native.ts";
 import { type HiveType, parseHiveType } from "./sql/hivetypes.ts";
@@ -296,7 +298,7 @@ const engines = new WeakMap<Runtime, Promise<Engine>>();
 export function engineFor(runtime: Runtime): Promise<Engine> {
   let e = engines.get(runtime);
   if (!e) {
-    const created = Engine.create(runtime.objects.recordingRoots());
+    const created = Engine.create(objectsOf(runtime).recordingRoots());
     e = created;
     engines.set(runtime, e);
     runtime.onClose(async () => {
@@ -520,3 +522,8 @@ function infoSchema(st: AthenaState, name: string): string | undefined {
       return undefined;
   }
 }
+
+/** Athena beside its API: long table loads report progress on the server's console. */
+export const athenaLifecycle: ServiceLifecycle = {
+  start: (runtime, env) => setAthenaLog(runtime, env.log),
+};

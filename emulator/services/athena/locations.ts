@@ -1,5 +1,6 @@
 /** Where a table's rows live: its S3 location, partitions or projected partitions, as the objects it reads. */
-import type { Runtime } from "../../state/runtime.ts";
+import type { Runtime } from "../../core/runtime.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import { AthenaQueryError } from "./sql/translate.ts";
 import type { AthenaState, TableDef } from "./state.ts";
 
@@ -27,10 +28,10 @@ export function tableObjects(scope: Scope, t: TableDef): TableObject[] {
   const listUnder = (uri: string, parts: Record<string, string>) => {
     const loc = parseS3Uri(uri);
     if (!loc) throw new AthenaQueryError("HIVE_INVALID_METADATA", `Invalid table location: ${uri}`);
-    if (!scope.runtime.objects.bucket(scope.accountId, loc.bucket)) {
+    if (!objectsOf(scope.runtime).bucket(scope.accountId, loc.bucket)) {
       throw new AthenaQueryError("HIVE_FILESYSTEM_ERROR", `The specified bucket does not exist (Bucket: ${loc.bucket})`);
     }
-    for (const o of scope.runtime.objects.list(scope.accountId, loc.bucket, dirPrefix(loc.prefix))) {
+    for (const o of objectsOf(scope.runtime).list(scope.accountId, loc.bucket, dirPrefix(loc.prefix))) {
       if (!hidden(o.key)) out.push({ key: o.key, bucket: loc.bucket, etag: o.etag, size: o.size, parts });
     }
   };
@@ -139,8 +140,8 @@ function projectedPartitions(scope: Scope, t: TableDef) {
     return true;
   };
   const out: TableObject[] = [];
-  if (!scope.runtime.objects.bucket(scope.accountId, loc.bucket)) return out;
-  for (const o of scope.runtime.objects.list(scope.accountId, loc.bucket, staticPrefix)) {
+  if (!objectsOf(scope.runtime).bucket(scope.accountId, loc.bucket)) return out;
+  for (const o of objectsOf(scope.runtime).list(scope.accountId, loc.bucket, staticPrefix)) {
     if (hidden(o.key)) continue;
     const m = re.exec(o.key);
     if (!m) continue;

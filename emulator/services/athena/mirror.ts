@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, copyFileSync, linkSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ObjectStore } from "../../state/objects.ts";
+import type { ObjectStore } from "../s3/object-store.ts";
 
 export interface MirrorObject {
   accountId: string;

@@ -19,8 +19,10 @@ import type {
   StopQueryExecutionCommandOutput,
 } from "@aws-sdk/client-athena";
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
+import type { Runtime } from "../../core/runtime.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import type { Runtime } from "../../state/runtime.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import { runDdl } from "./ddlexec.ts";
 import { Cancelled, type ColumnMeta, engineFor, type ResultSet } from "./engine.ts";
 import { parseS3Uri } from "./locations.ts";
@@ -31,6 +33,9 @@ import { type AthenaState, athenaState, athenaStateOf, type ExecutionRec } from 
 
 export const invalid = (message: string, athenaCode?: string) =>
   new AwsError("InvalidRequestException", message, 400, athenaCode ? { AthenaErrorCode: athenaCode } : {});
+
+/** Athena's answer to a NextToken it did not issue for this listing. */
+export const invalidNextToken = () => invalid("Invalid NextToken", "INVALID_INPUT");
 
 export function workGroupOf(st: AthenaState, name: string) {
   const wg = st.workgroups[name];
@@ -236,13 +241,12 @@ function trimExecutions(st: AthenaState): void {
   for (const id of ids.slice(0, Math.max(0, ids.length - 2000))) delete st.executions[id];
 }
 
+/** Changes one execution in a transaction of its own (the run loop's state changes are not part of any call's). */
 async function update(runtime: Runtime, accountId: string, region: string, id: string, fn: (e: ExecutionRec, st: AthenaState) => void): Promise<void> {
-  await runtime.exclusive(async () => {
+  await runtime.transact(() => {
     const st = athenaStateOf(runtime, accountId, region);
     const e = st.executions[id];
-    if (!e) return;
-    fn(e, st);
-    await runtime.store.commit();
+    if (e) fn(e, st);
   });
 }
 
@@ -317,18 +321,19 @@ async function execute(runtime: Runtime, accountId: string, region: string, id: 
     if (e instanceof Cancelled) cancelled = true;
     else failure = athenaReason(e, exec.query);
   }
-  // Results go to S3 before SUCCEEDED, as Athena does; a missing output bucket fails the query.
-  if (result && !failure && !cancelled) {
-    try {
-      writeResults(runtime, accountId, exec, result);
-      remember(runtime, id, result);
-    } catch (e) {
-      failure = (e as Error).message;
-    }
-  }
   const elapsed = Date.now() - started;
   await update(runtime, accountId, region, id, (e) => {
     if (e.state !== "RUNNING") return;
+    // Results go to S3 with the state change, in the same transaction, as Athena writes them before SUCCEEDED; a
+    // missing output bucket fails the query.
+    if (result && !failure && !cancelled) {
+      try {
+        writeResults(runtime, accountId, exec, result);
+        remember(runtime, id, result);
+      } catch (err) {
+        failure = (err as Error).message;
+      }
+    }
     e.completed = runtime.clock.now().toISOString();
     e.engineMs = elapsed;
     e.totalMs = elapsed + 1;
@@ -349,7 +354,7 @@ function writeResults(runtime: Runtime, accountId: string, exec: ExecutionRec, r
   const file = resultFile(exec);
   const loc = file ? parseS3Uri(file) : undefined;
   if (!loc) return;
-  if (!runtime.objects.bucket(accountId, loc.bucket)) {
+  if (!objectsOf(runtime).bucket(accountId, loc.bucket)) {
     throw new Error(`HIVE_PATH_ALREADY_EXISTS: Unable to verify/create output bucket ${loc.bucket}`);
   }
   const now = runtime.clock.now().toISOString();
@@ -357,8 +362,8 @@ function writeResults(runtime: Runtime, accountId: string, exec: ExecutionRec, r
   const body = isCsv
     ? [rs.columns.map((c) => csvField(c.name)).join(","), ...rs.rows.map((r) => r.map(csvField).join(","))].map((l) => `${l}\n`).join("")
     : rs.rows.map((r) => `${r.join("\t")}\n`).join("");
-  runtime.objects.put(accountId, loc.bucket, loc.prefix, Buffer.from(body), { lastModified: now, contentType: isCsv ? "text/csv" : "text/plain" });
-  runtime.objects.put(accountId, loc.bucket, `${loc.prefix}.metadata`, Buffer.from(JSON.stringify({ columns: rs.columns })), {
+  objectsOf(runtime).put(accountId, loc.bucket, loc.prefix, Buffer.from(body), { lastModified: now, contentType: isCsv ? "text/csv" : "text/plain" });
+  objectsOf(runtime).put(accountId, loc.bucket, `${loc.prefix}.metadata`, Buffer.from(JSON.stringify({ columns: rs.columns })), {
     lastModified: now,
     contentType: "application/octet-stream",
   });
@@ -370,8 +375,8 @@ function resultsOf(ctx: RequestContext, e: ExecutionRec): ResultSet {
   if (cached) return cached;
   const file = resultFile(e);
   const loc = file ? parseS3Uri(file) : undefined;
-  const body = loc ? ctx.runtime.objects.read(ctx.accountId, loc.bucket, loc.prefix) : undefined;
-  const meta = loc ? ctx.runtime.objects.read(ctx.accountId, loc.bucket, `${loc.prefix}.metadata`) : undefined;
+  const body = loc ? objectsOf(ctx.runtime).read(ctx.accountId, loc.bucket, loc.prefix) : undefined;
+  const meta = loc ? objectsOf(ctx.runtime).read(ctx.accountId, loc.bucket, `${loc.prefix}.metadata`) : undefined;
   if (!body || !meta || !loc) throw invalid(`Query results of ${e.id} are no longer available at ${file}`, "INVALID_INPUT");
   const columns = (JSON.parse(meta.toString("utf8")) as { columns: ColumnMeta[] }).columns;
   const text = body.toString("utf8");
@@ -412,10 +417,7 @@ export const listQueryExecutions: OpHandler<ListQueryExecutionsCommandInput, Lis
     .map((e) => e.id);
   const max = input.MaxResults ?? 50;
   if (max < 0 || max > 50) throw invalid("MaxResults must be between 0 and 50", "INVALID_INPUT");
-  const start = input.NextToken ? Number(Buffer.from(input.NextToken, "base64").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalid("Invalid NextToken", "INVALID_INPUT");
-  const page = ids.slice(start, start + max);
-  const next = start + max < ids.length ? Buffer.from(String(start + max)).toString("base64") : undefined;
+  const { page, next } = paginate(ids, input.NextToken, max, `ListQueryExecutions:${wg}`, invalidNextToken);
   return { QueryExecutionIds: page, NextToken: next };
 };
 
@@ -443,13 +445,7 @@ export const getQueryResults: OpHandler<GetQueryResultsCommandInput, GetQueryRes
   const rs = resultsOf(ctx, e);
   const withHeader = e.statementType === "DML" || e.substatementType === "CREATE_TABLE_AS_SELECT";
   const all: (string | null)[][] = withHeader ? [rs.columns.map((c) => c.name), ...rs.rows] : rs.rows;
-  let start = 0;
-  if (input.NextToken) {
-    const m = /^(\d+)$/.exec(Buffer.from(input.NextToken, "base64").toString("utf8"));
-    if (!m) throw invalid("Invalid NextToken", "INVALID_INPUT");
-    start = Number(m[1]);
-  }
-  const page = all.slice(start, start + max);
+  const { page, next } = paginate(all, input.NextToken, max, `GetQueryResults:${e.id}`, invalidNextToken);
   const colInfo: ColumnInfo[] = rs.columns.map((c) => ({
     CatalogName: "hive",
     SchemaName: "",
@@ -465,7 +461,7 @@ export const getQueryResults: OpHandler<GetQueryResultsCommandInput, GetQueryRes
   return {
     UpdateCount: e.substatementType === "CREATE_TABLE_AS_SELECT" ? Number(rs.rows[0]?.[0] ?? 0) : 0,
     ResultSet: { Rows: page.map((r) => ({ Data: r.map((v) => (v === null ? {} : { VarCharValue: v })) })), ResultSetMetadata: { ColumnInfo: colInfo } },
-    NextToken: start + max < all.length ? Buffer.from(String(start + max)).toString("base64") : undefined,
+    NextToken: next,
   };
 };
 

@@ -3,8 +3,9 @@
  * metadata. A scenario can ship prepared databases, tables and named queries by putting an `athena` object
  * of this shape under accounts.<id>.regions.<region> in its state.json.
  */
+
+import type { Runtime } from "../../core/runtime.ts";
 import type { RequestContext } from "../../core/types.ts";
-import type { Runtime } from "../../state/runtime.ts";
 
 export interface ColumnDef {
   name: string;
@@ -107,7 +108,11 @@ export const emptyAthenaState = (): AthenaState => ({
   executions: {},
 });
 
-/** Fills what every Athena account has: the `primary` workgroup and the `default` database. */
+/**
+ * Fills what every Athena account has: the `primary` workgroup and the `default` database. They follow from the
+ * state and the anchor alone, so a read may fill them in memory: that changes nothing a later call can tell apart,
+ * and the next write commits them.
+ */
 function withDefaults(st: AthenaState, now: string): AthenaState {
   st.catalog ??= { databases: {} };
   st.catalog.databases ??= {};

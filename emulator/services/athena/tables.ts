@@ -11,6 +11,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { objectsOf } from "../s3/object-store.ts";
 import { type Scope, type TableObject, tableObjects } from "./locations.ts";
 import { ObjectMirror, objectId } from "./mirror.ts";
 import { Ambiguous, type NativeFile, type NativePlan, nativeKind, nativeSelect, sampleRecords, spellColumns } from "./native.ts";
@@ -115,7 +116,7 @@ export class TableLoader {
 
   private async prepareNow(scope: Scope, ref: TableRef, schema: string, key: string, t: TableDef): Promise<{ bytes: number; direct: boolean }> {
     const defKey = JSON.stringify(t);
-    const version = scope.runtime.objects.version;
+    const version = objectsOf(scope.runtime).version;
     const e = this.entries.get(key);
     if (e && e.defKey === defKey && e.version === version && !e.forceJs) return { bytes: e.bytes, direct: !!e.direct };
     const objects: Loaded[] = tableObjects(scope, t).map((o) => ({ ...o, id: objectId({ accountId: scope.accountId, ...o }) }));
@@ -273,7 +274,7 @@ export class TableLoader {
     try {
       for (const o of picks) {
         if (bytes > SAMPLE_BYTES) break;
-        const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+        const body = objectsOf(scope.runtime).read(scope.accountId, o.bucket, o.key);
         if (!body) continue;
         bytes += body.length;
         for (const r of sampleRecords(kind, body)) sample.push(r);
@@ -289,7 +290,7 @@ export class TableLoader {
   /** Gives every object its file in the private directory; false when one vanished meanwhile. */
   private nativeFiles(scope: Scope, objects: Loaded[]): boolean {
     for (const o of objects) {
-      const f = this.mirror.file(scope.runtime.objects, { accountId: scope.accountId, ...o });
+      const f = this.mirror.file(objectsOf(scope.runtime), { accountId: scope.accountId, ...o });
       if (!f) return false;
       o.file = f;
     }
@@ -447,7 +448,7 @@ export class TableLoader {
       try {
         for (let i = 0; i < objects.length; i++) {
           const o = objects[i];
-          const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+          const body = objectsOf(scope.runtime).read(scope.accountId, o.bucket, o.key);
           if (!body) continue;
           const uri = `s3://${o.bucket}/${o.key}`;
           let lines: string[] = [];
@@ -504,7 +505,7 @@ export class TableLoader {
     const files: { file: string; o: TableObject }[] = [];
     try {
       for (const o of objects) {
-        const body = scope.runtime.objects.read(scope.accountId, o.bucket, o.key);
+        const body = objectsOf(scope.runtime).read(scope.accountId, o.bucket, o.key);
         if (!body) continue;
         const file = join(this.host.dir, `${randomUUID()}.parquet`);
         writeFileSync(file, body);

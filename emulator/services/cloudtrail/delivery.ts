@@ -7,8 +7,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import type { JournalRecord } from "../../state/journal.ts";
-import type { Runtime } from "../../state/runtime.ts";
+import type { JournalRecord } from "../../core/records.ts";
+import type { Runtime } from "../../core/runtime.ts";
+import type { ServiceLifecycle } from "../../core/service.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import type { CloudTrailState, StoredTrail } from "./state.ts";
 
 /** At most this much wall time passes between a call and its delivery (CloudTrail itself takes ~5 minutes). */
@@ -193,7 +195,7 @@ async function writePending(runtime: Runtime, state: DeliveryState): Promise<voi
   if (state.pending.size === 0) return;
   const batches = [...state.pending.values()];
   state.pending.clear();
-  await runtime.exclusive(async () => {
+  await runtime.transact(() => {
     const now = runtime.clock.now();
     const at = now.toISOString();
     for (const p of batches) {
@@ -209,14 +211,14 @@ async function writePending(runtime: Runtime, state: DeliveryState): Promise<voi
       }
       const bucket = trail.S3BucketName ?? "";
       trail.Delivery = { ...trail.Delivery, LatestDeliveryAttemptTime: at };
-      if (!runtime.objects.bucket(p.accountId, bucket)) {
+      if (!objectsOf(runtime).bucket(p.accountId, bucket)) {
         trail.Delivery.LatestDeliveryError = "NoSuchBucket";
         trail.Delivery.LatestDeliveryAttemptSucceeded = "";
         continue;
       }
       for (const [region, records] of byRegion) {
         const body = gzipSync(Buffer.from(JSON.stringify({ Records: records })));
-        runtime.objects.put(p.accountId, bucket, logFileKey(trail.S3KeyPrefix, p.accountId, region, now), body, {
+        objectsOf(runtime).put(p.accountId, bucket, logFileKey(trail.S3KeyPrefix, p.accountId, region, now), body, {
           lastModified: at,
           contentType: "application/json",
           contentEncoding: "gzip",
@@ -225,12 +227,6 @@ async function writePending(runtime: Runtime, state: DeliveryState): Promise<voi
       trail.Delivery.LatestDeliveryTime = at;
       trail.Delivery.LatestDeliveryAttemptSucceeded = at;
       delete trail.Delivery.LatestDeliveryError;
-    }
-    try {
-      await runtime.store.commit();
-    } catch (e) {
-      await runtime.store.rollback();
-      throw e;
     }
   });
 }
@@ -250,3 +246,10 @@ export function flushTrailDelivery(runtime: Runtime): Promise<void> {
   );
   return state.running;
 }
+
+/** CloudTrail beside its API: trails deliver the journal while the runtime runs, and flush before it closes. */
+export const trailDeliveryLifecycle: ServiceLifecycle = {
+  start: (runtime) => attachTrailDelivery(runtime),
+  // Records still waiting for a trail's next delivery are written before the state directory is released.
+  stop: (runtime) => flushTrailDelivery(runtime),
+};

@@ -5,8 +5,9 @@
  * Where the records stay at hand, an attribute's lists are built on its first lookup (most sessions use a few);
  * otherwise every value is filed as the event is added, while the record is still an object.
  */
+
+import type { CloudTrailRecord } from "../../core/records.ts";
 import { Float64List, IntList } from "../../core/typed-lists.ts";
-import type { CloudTrailRecord } from "../../scenario/types.ts";
 import { eachLookupValue, eachValueOf, servedRegion, VALUE_KEYS, type ValueKey } from "./lookup-attributes.ts";
 
 interface RegionLists {

@@ -5,10 +5,11 @@
  * record, its lookup values filed and its event id hashed on the way: a million records never exist as objects
  * at once, and a page reads back only its own records.
  */
+
+import type { CloudTrailRecord } from "../../core/records.ts";
 import { IntList } from "../../core/typed-lists.ts";
-import type { CloudTrailRecord } from "../../scenario/types.ts";
-import { RecordFile } from "../../state/record-file.ts";
 import { EventLists } from "./event-lists.ts";
+import { RecordFile } from "./record-file.ts";
 
 /** FNV-1a over a string's UTF-16 code units. */
 export function hashString(s: string): number {

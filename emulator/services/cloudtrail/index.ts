@@ -1,5 +1,7 @@
+import type { CloudTrail } from "@aws-sdk/client-cloudtrail";
 import { importExternal } from "../../core/external.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
+import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { trailDeliveryLifecycle } from "./delivery.ts";
 import { lookupEvents } from "./lookup.ts";
 import {
   createTrail,
@@ -17,6 +19,23 @@ import {
   updateTrail,
 } from "./trails.ts";
 
+const operations: OperationsOf<CloudTrail> = {
+  DescribeTrails: read(describeTrails),
+  GetTrail: read(getTrail),
+  ListTrails: read(listTrails),
+  GetTrailStatus: read(getTrailStatus),
+  StartLogging: write(startLogging),
+  StopLogging: write(stopLogging),
+  GetEventSelectors: read(getEventSelectors),
+  PutEventSelectors: write(putEventSelectors),
+  GetInsightSelectors: read(getInsightSelectors),
+  PutInsightSelectors: write(putInsightSelectors),
+  CreateTrail: write(createTrail),
+  UpdateTrail: write(updateTrail),
+  DeleteTrail: write(deleteTrail),
+  LookupEvents: read(lookupEvents),
+};
+
 export const cloudtrail: ServiceDefinition = {
   id: "cloudtrail",
   signingName: "cloudtrail",
@@ -25,21 +44,7 @@ export const cloudtrail: ServiceDefinition = {
   targetPrefix: "CloudTrail_20131101",
   eventSource: "cloudtrail.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-cloudtrail"),
+  lifecycle: trailDeliveryLifecycle,
   errors: { validation: "InvalidParameterException", missing: "InvalidParameterException" },
-  handlers: {
-    DescribeTrails: describeTrails,
-    GetTrail: getTrail,
-    ListTrails: listTrails,
-    GetTrailStatus: getTrailStatus,
-    StartLogging: startLogging,
-    StopLogging: stopLogging,
-    GetEventSelectors: getEventSelectors,
-    PutEventSelectors: putEventSelectors,
-    GetInsightSelectors: getInsightSelectors,
-    PutInsightSelectors: putInsightSelectors,
-    CreateTrail: createTrail,
-    UpdateTrail: updateTrail,
-    DeleteTrail: deleteTrail,
-    LookupEvents: lookupEvents,
-  },
+  operations,
 };

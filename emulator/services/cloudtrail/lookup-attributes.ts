@@ -1,7 +1,6 @@
 /** Which records LookupEvents serves, and the values a record has for each lookup attribute. */
 import type { Resource } from "@aws-sdk/client-cloudtrail";
-import { isReadOnlyOperation } from "../../core/service.ts";
-import type { CloudTrailRecord } from "../../scenario/types.ts";
+import type { CloudTrailRecord } from "../../core/records.ts";
 import { recordResources, recordUsername } from "./resources.ts";
 
 export const LOOKUP_ATTRIBUTE_KEYS = ["EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId"] as const;
@@ -19,8 +18,11 @@ export function servedRegion(r: CloudTrailRecord): string | undefined {
 export function readOnlyOf(r: CloudTrailRecord): boolean {
   if (typeof r.readOnly === "boolean") return r.readOnly;
   if (typeof r.readOnly === "string") return r.readOnly === "true";
-  return isReadOnlyOperation(r.eventName);
+  return READ_NAMES.test(r.eventName) && r.eventName !== "GenerateCredentialReport";
 }
+
+/** Recorded events without a readOnly field (hand-written or older records): told by their name, as reads are named. */
+const READ_NAMES = /^(Describe|Get|List|Lookup|Head|Search|BatchGet|Select|Generate(?!DataKey)|Check)/;
 
 export function accessKeyOf(r: CloudTrailRecord): string | undefined {
   const k = (r.userIdentity as Record<string, unknown> | undefined)?.accessKeyId;

@@ -6,9 +6,10 @@
  */
 import type { Event, LookupEventsCommandInput, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { AwsError } from "../../core/errors.ts";
+import { openToken, sealToken } from "../../core/page-token.ts";
+import type { CloudTrailRecord } from "../../core/records.ts";
+import type { Runtime } from "../../core/runtime.ts";
 import type { OpHandler } from "../../core/types.ts";
-import type { CloudTrailRecord } from "../../scenario/types.ts";
-import type { Runtime } from "../../state/runtime.ts";
 import { EventLists } from "./event-lists.ts";
 import { BuildStopped, HistoryStore, hashString } from "./history-store.ts";
 import { type AttrKey, accessKeyOf, LOOKUP_ATTRIBUTE_KEYS, readOnlyOf, servedRegion, VALUE_KEYS, type ValueKey } from "./lookup-attributes.ts";
@@ -291,12 +292,9 @@ export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsComma
   const query = JSON.stringify([ctx.region, attr?.AttributeKey, attr?.AttributeValue, start, end, input.EventCategory ?? ""]);
   let token: Token | undefined;
   if (input.NextToken) {
-    try {
-      token = JSON.parse(Buffer.from(input.NextToken, "base64").toString("utf8")) as Token;
-    } catch {
-      throw tokenError();
-    }
-    if (!token || typeof token.t !== "number" || typeof token.s !== "number" || token.q !== query) throw tokenError();
+    const v = openToken(input.NextToken);
+    if (!v || typeof v.t !== "number" || typeof v.s !== "number" || v.q !== query) throw tokenError();
+    token = v as unknown as Token;
   }
   // CloudTrail Insights events are not recorded by ir-range: an insight lookup has nothing to return.
   if (input.EventCategory === "insight") return { Events: [] };
@@ -318,7 +316,7 @@ export const lookupEvents: OpHandler<LookupEventsCommandInput, LookupEventsComma
   if (more) {
     const last = seqs[seqs.length - 1];
     const t: Token = { t: idx.time(last), s: last, e: events[events.length - 1].EventId as string, q: query };
-    NextToken = Buffer.from(JSON.stringify(t)).toString("base64");
+    NextToken = sealToken(t);
   }
   return { Events: events, NextToken };
 };

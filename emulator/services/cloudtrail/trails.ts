@@ -31,6 +31,7 @@ import type {
 } from "@aws-sdk/client-cloudtrail";
 import { AwsError } from "../../core/errors.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import type { Stored } from "../stored.ts";
 import { allTrails, cloudTrailState, type StoredTrail, visibleTrails } from "./state.ts";
 
@@ -98,7 +99,7 @@ function homeTrail(ctx: RequestContext, nameOrArn: string | undefined): StoredTr
 }
 
 function requireBucket(ctx: RequestContext, bucket: string | undefined): void {
-  if (!bucket || !ctx.runtime.objects.bucket(ctx.accountId, bucket)) {
+  if (!bucket || !objectsOf(ctx.runtime).bucket(ctx.accountId, bucket)) {
     throw new AwsError("S3BucketDoesNotExistException", `S3 bucket ${bucket ?? ""} does not exist.`, 400);
   }
 }

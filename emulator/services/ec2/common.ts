@@ -1,11 +1,11 @@
 /** Pieces every EC2 module shares: paging, id checks, not-found messages, tag specifications. */
 import type { Tag, TagSpecification } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
 import type { OpHandler } from "../../core/types.ts";
-import { decodeToken, paginate } from "../stored.ts";
 
 /** EC2 answers a DryRun with DryRunOperation (HTTP 412) instead of doing the work. */
-export function withDryRun(handler: OpHandler): OpHandler {
+export function withDryRun<I, O>(handler: OpHandler<I, O>): OpHandler<I, O> {
   return (input, ctx) => {
     if ((input as { DryRun?: boolean }).DryRun) throw new AwsError("DryRunOperation", "Request would have succeeded, but DryRun flag is set.", 412);
     return handler(input, ctx);
@@ -27,9 +27,7 @@ export function pageOf<T>(
       `Value ( ${input.MaxResults} ) for parameter maxResults is invalid. Expecting a value between ${min} and ${max}.`,
     );
   }
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw new AwsError("InvalidParameterValue", "The nextToken is invalid");
-  return paginate(items, offset, input.MaxResults ?? max, salt);
+  return paginate(items, input.NextToken, input.MaxResults ?? max, salt, () => new AwsError("InvalidParameterValue", "The nextToken is invalid"));
 }
 
 /** EC2 ids: prefix, dash, 8 or 17 lowercase hex digits. */

@@ -13,8 +13,8 @@ import type {
   Volume,
   Vpc,
 } from "@aws-sdk/client-ec2";
+import type { Runtime } from "../../core/runtime.ts";
 import type { RequestContext } from "../../core/types.ts";
-import type { Runtime } from "../../state/runtime.ts";
 import { type Stored, withDefaults } from "../stored.ts";
 
 export type StoredInstance = Stored<Instance> & {

@@ -2,19 +2,20 @@
 import type {
   Column,
   Database,
-  GetDatabaseRequest,
-  GetDatabaseResponse,
-  GetDatabasesRequest,
-  GetDatabasesResponse,
-  GetPartitionsRequest,
-  GetPartitionsResponse,
-  GetTableRequest,
-  GetTableResponse,
-  GetTablesRequest,
-  GetTablesResponse,
+  GetDatabaseCommandInput,
+  GetDatabaseCommandOutput,
+  GetDatabasesCommandInput,
+  GetDatabasesCommandOutput,
+  GetPartitionsCommandInput,
+  GetPartitionsCommandOutput,
+  GetTableCommandInput,
+  GetTableCommandOutput,
+  GetTablesCommandInput,
+  GetTablesCommandOutput,
   Table,
 } from "@aws-sdk/client-glue";
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { tableParameters } from "../athena/catalog.ts";
 import { athenaState, type DatabaseDef, type TableDef } from "../athena/state.ts";
@@ -26,12 +27,11 @@ function checkCatalog(ctx: RequestContext, id: string | undefined): void {
   if (id !== undefined && id !== ctx.accountId) throw notFound(`Catalog ${id} not found.`);
 }
 
-function page<T>(items: T[], token: string | undefined, max: number | undefined): { items: T[]; next?: string } {
+/** MaxResults 1..1000 (default 100), then the page the NextToken asks for in the listing scope names. */
+function page<T>(items: T[], token: string | undefined, max: number | undefined, scope: string): { page: T[]; next?: string } {
   const n = max ?? 100;
   if (n < 1 || n > 1000) throw invalidInput("MaxResults must be between 1 and 1000");
-  const start = token ? Number(Buffer.from(token, "base64").toString("utf8")) : 0;
-  if (!Number.isInteger(start) || start < 0) throw invalidInput("Invalid NextToken");
-  return { items: items.slice(start, start + n), next: start + n < items.length ? Buffer.from(String(start + n)).toString("base64") : undefined };
+  return paginate(items, token, n, scope, () => invalidInput("Invalid NextToken"));
 }
 
 function db(ctx: RequestContext, name: string | undefined): DatabaseDef {
@@ -86,19 +86,19 @@ function renderTable(ctx: RequestContext, d: DatabaseDef, t: TableDef): Table {
   };
 }
 
-export const getDatabases: OpHandler<GetDatabasesRequest, GetDatabasesResponse> = (input, ctx) => {
+export const getDatabases: OpHandler<GetDatabasesCommandInput, GetDatabasesCommandOutput> = (input, ctx) => {
   checkCatalog(ctx, input.CatalogId);
   const all = Object.values(athenaState(ctx).catalog.databases).sort((a, b) => a.name.localeCompare(b.name));
-  const p = page(all, input.NextToken, input.MaxResults);
-  return { DatabaseList: p.items.map((d) => renderDb(ctx, d)), NextToken: p.next };
+  const p = page(all, input.NextToken, input.MaxResults, "GetDatabases");
+  return { DatabaseList: p.page.map((d) => renderDb(ctx, d)), NextToken: p.next };
 };
 
-export const getDatabase: OpHandler<GetDatabaseRequest, GetDatabaseResponse> = (input, ctx) => {
+export const getDatabase: OpHandler<GetDatabaseCommandInput, GetDatabaseCommandOutput> = (input, ctx) => {
   checkCatalog(ctx, input.CatalogId);
   return { Database: renderDb(ctx, db(ctx, input.Name)) };
 };
 
-export const getTables: OpHandler<GetTablesRequest, GetTablesResponse> = (input, ctx) => {
+export const getTables: OpHandler<GetTablesCommandInput, GetTablesCommandOutput> = (input, ctx) => {
   checkCatalog(ctx, input.CatalogId);
   const d = db(ctx, input.DatabaseName);
   let re: RegExp | undefined;
@@ -112,11 +112,11 @@ export const getTables: OpHandler<GetTablesRequest, GetTablesResponse> = (input,
   const all = Object.values(d.tables)
     .filter((t) => !re || re.test(t.name))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const p = page(all, input.NextToken, input.MaxResults);
-  return { TableList: p.items.map((t) => renderTable(ctx, d, t)), NextToken: p.next };
+  const p = page(all, input.NextToken, input.MaxResults, `GetTables:${d.name}:${input.Expression ?? ""}`);
+  return { TableList: p.page.map((t) => renderTable(ctx, d, t)), NextToken: p.next };
 };
 
-export const getTable: OpHandler<GetTableRequest, GetTableResponse> = (input, ctx) => {
+export const getTable: OpHandler<GetTableCommandInput, GetTableCommandOutput> = (input, ctx) => {
   checkCatalog(ctx, input.CatalogId);
   const d = db(ctx, input.DatabaseName);
   const t = d.tables[(input.Name ?? "").toLowerCase()];
@@ -124,14 +124,14 @@ export const getTable: OpHandler<GetTableRequest, GetTableResponse> = (input, ct
   return { Table: renderTable(ctx, d, t) };
 };
 
-export const getPartitions: OpHandler<GetPartitionsRequest, GetPartitionsResponse> = (input, ctx) => {
+export const getPartitions: OpHandler<GetPartitionsCommandInput, GetPartitionsCommandOutput> = (input, ctx) => {
   checkCatalog(ctx, input.CatalogId);
   const d = db(ctx, input.DatabaseName);
   const t = d.tables[(input.TableName ?? "").toLowerCase()];
   if (!t) throw notFound(`Table ${input.TableName} not found.`);
-  const p = page(t.partitions, input.NextToken, input.MaxResults);
+  const p = page(t.partitions, input.NextToken, input.MaxResults, `GetPartitions:${d.name}:${t.name}`);
   return {
-    Partitions: p.items.map((x) => ({
+    Partitions: p.page.map((x) => ({
       Values: x.values,
       DatabaseName: d.name,
       TableName: t.name,

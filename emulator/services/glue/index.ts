@@ -1,6 +1,17 @@
+import type { Glue } from "@aws-sdk/client-glue";
 import { importExternal } from "../../core/external.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
+import { type OperationsOf, read, type ServiceDefinition } from "../../core/service.ts";
 import { getDatabase, getDatabases, getPartitions, getTable, getTables } from "./catalog.ts";
+
+// Glue reads Athena's catalog through athenaState, which adds the default database when it is missing: these reads
+// write a record, so they run as transactions (as Athena's do).
+const operations: OperationsOf<Glue> = {
+  GetDatabases: read(getDatabases),
+  GetDatabase: read(getDatabase),
+  GetTables: read(getTables),
+  GetTable: read(getTable),
+  GetPartitions: read(getPartitions),
+};
 
 export const glue: ServiceDefinition = {
   id: "glue",
@@ -11,5 +22,5 @@ export const glue: ServiceDefinition = {
   eventSource: "glue.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-glue"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
-  handlers: { GetDatabases: getDatabases, GetDatabase: getDatabase, GetTables: getTables, GetTable: getTable, GetPartitions: getPartitions },
+  operations,
 };

@@ -14,14 +14,18 @@ import type {
   UpdateDetectorCommandOutput,
 } from "@aws-sdk/client-guardduty";
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { decodeToken, paginate, type Stored } from "../stored.ts";
+import type { Stored } from "../stored.ts";
 import { guardDutyState, type StoredDetector } from "./state.ts";
 
 /** GuardDuty's "invalid input" flavour of BadRequestException (its Type member says which). */
 export function badRequest(message: string): AwsError {
   return new AwsError("BadRequestException", message, 400, { Type: "InvalidInputException" });
 }
+
+/** GuardDuty's answer to a nextToken it did not issue for this listing. */
+export const invalidNextToken = (): AwsError => badRequest("The request is rejected because the input nextToken is not valid.");
 
 export const OUT_OF_RANGE = "The request is rejected because an invalid or out-of-range value is specified as an input parameter.";
 
@@ -41,9 +45,7 @@ export function detectorOf(ctx: RequestContext, id: string | undefined): StoredD
 export const listDetectors: OpHandler<ListDetectorsCommandInput, ListDetectorsCommandOutput> = (input, ctx) => {
   checkMaxResults(input.MaxResults);
   const ids = Object.keys(guardDutyState(ctx).detectors).sort();
-  const offset = decodeToken(input.NextToken, "ListDetectors");
-  if (offset === undefined) throw badRequest("The request is rejected because the input nextToken is not valid.");
-  const { page, next } = paginate(ids, offset, input.MaxResults ?? 50, "ListDetectors");
+  const { page, next } = paginate(ids, input.NextToken, input.MaxResults ?? 50, "ListDetectors", invalidNextToken);
   return { DetectorIds: page, NextToken: next };
 };
 

@@ -11,10 +11,10 @@ import type {
   UpdateFilterCommandInput,
   UpdateFilterCommandOutput,
 } from "@aws-sdk/client-guardduty";
+import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { decodeToken, paginate } from "../stored.ts";
 import { matchesCriteria, validateCriteria } from "./criteria.ts";
-import { badRequest, checkMaxResults, detectorOf, OUT_OF_RANGE } from "./detectors.ts";
+import { badRequest, checkMaxResults, detectorOf, invalidNextToken, OUT_OF_RANGE } from "./detectors.ts";
 import { findingsOf } from "./findings.ts";
 import { guardDutyState } from "./state.ts";
 
@@ -95,9 +95,7 @@ export const listFilters: OpHandler<ListFiltersCommandInput, ListFiltersCommandO
     .sort((a, b) => (a.Rank ?? 0) - (b.Rank ?? 0))
     .map((f) => f.Name as string);
   const salt = `ListFilters:${d.DetectorId}`;
-  const offset = decodeToken(input.NextToken, salt);
-  if (offset === undefined) throw badRequest("The request is rejected because the input nextToken is not valid.");
-  const { page, next } = paginate(names, offset, input.MaxResults ?? 50, salt);
+  const { page, next } = paginate(names, input.NextToken, input.MaxResults ?? 50, salt, invalidNextToken);
   return { FilterNames: page, NextToken: next ?? "" };
 };
 

@@ -14,11 +14,11 @@ import type {
   UpdateFindingsFeedbackCommandInput,
   UpdateFindingsFeedbackCommandOutput,
 } from "@aws-sdk/client-guardduty";
-import { isReadOnlyOperation } from "../../core/service.ts";
+import { pageAt, pageOffset } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { decodeToken, encodeToken, type Stored } from "../stored.ts";
+import type { Stored } from "../stored.ts";
 import { filterFindings, sortFindings, validateCriteria } from "./criteria.ts";
-import { badRequest, checkMaxResults, detectorOf, OUT_OF_RANGE } from "./detectors.ts";
+import { badRequest, checkMaxResults, detectorOf, invalidNextToken, OUT_OF_RANGE } from "./detectors.ts";
 import { guardDutyState } from "./state.ts";
 
 export type StoredFinding = Stored<Finding>;
@@ -52,7 +52,7 @@ function stillValid(cache: FindingsCache, journal: readonly Record<string, unkno
   if (cache.journal !== journal || journal.length < cache.seen) return false;
   for (; cache.seen < journal.length; cache.seen++) {
     const r = journal[cache.seen];
-    if (r.eventSource === GUARDDUTY_SOURCE && !isReadOnlyOperation(String(r.eventName))) return false;
+    if (r.eventSource === GUARDDUTY_SOURCE && r.readOnly !== true) return false;
   }
   return true;
 }
@@ -82,7 +82,7 @@ export function matchingFindings(ctx: RequestContext, detectorId: string, criter
 /** The detector's findings, kept between read-only GuardDuty calls (columns then come with them). */
 function cachedFindings(ctx: RequestContext, detectorId: string): { list: StoredFinding[]; columns?: Map<string, readonly unknown[]> } {
   const all = guardDutyState(ctx).findings;
-  if (ctx.service !== "guardduty" || !isReadOnlyOperation(ctx.operation)) {
+  if (ctx.service !== "guardduty" || !ctx.readOnly) {
     findingsCaches.delete(all);
     return { list: scanFindings(all, detectorId) };
   }
@@ -100,22 +100,16 @@ function cachedFindings(ctx: RequestContext, detectorId: string): { list: Stored
   return d;
 }
 
-function pageToken(token: string | undefined, salt: string): number {
-  const offset = decodeToken(token, salt);
-  if (offset === undefined) throw badRequest("The request is rejected because the input nextToken is not valid.");
-  return offset;
-}
-
 export const listFindings: OpHandler<ListFindingsCommandInput, ListFindingsCommandOutput> = (input, ctx) => {
   const d = detectorOf(ctx, input.DetectorId);
   checkMaxResults(input.MaxResults);
   validateCriteria(input.FindingCriteria);
   const salt = `ListFindings:${d.DetectorId}:${JSON.stringify(input.FindingCriteria ?? {})}:${JSON.stringify(input.SortCriteria ?? {})}`;
-  const offset = pageToken(input.NextToken, salt);
+  const offset = pageOffset(input.NextToken, salt, invalidNextToken);
   const matched = sortFindings(matchingFindings(ctx, d.DetectorId as string, input.FindingCriteria), input.SortCriteria);
   const max = input.MaxResults ?? 50;
-  const page = matched.slice(offset, offset + max).map((f) => f.Id as string);
-  return { FindingIds: page, NextToken: offset + max < matched.length ? encodeToken(offset + max, salt) : "" };
+  const { page, next } = pageAt(matched, offset, max, salt);
+  return { FindingIds: page.map((f) => f.Id as string), NextToken: next ?? "" };
 };
 
 function checkIds(ids: string[] | undefined, max = 50): string[] {

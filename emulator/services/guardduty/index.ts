@@ -1,9 +1,30 @@
+import type { GuardDuty } from "@aws-sdk/client-guardduty";
 import { importExternal } from "../../core/external.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
+import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
 import { createDetector, deleteDetector, getDetector, listDetectors, updateDetector } from "./detectors.ts";
 import { createFilter, deleteFilter, getFilter, listFilters, updateFilter } from "./filters.ts";
 import { archiveFindings, getFindings, getFindingsStatistics, listFindings, unarchiveFindings, updateFindingsFeedback } from "./findings.ts";
 import { createSampleFindings } from "./samples.ts";
+
+const operations: OperationsOf<GuardDuty> = {
+  ListDetectors: read(listDetectors),
+  GetDetector: read(getDetector),
+  CreateDetector: write(createDetector),
+  UpdateDetector: write(updateDetector),
+  DeleteDetector: write(deleteDetector),
+  ListFindings: read(listFindings),
+  GetFindings: read(getFindings),
+  GetFindingsStatistics: read(getFindingsStatistics),
+  ArchiveFindings: write(archiveFindings),
+  UnarchiveFindings: write(unarchiveFindings),
+  UpdateFindingsFeedback: write(updateFindingsFeedback),
+  CreateSampleFindings: write(createSampleFindings),
+  CreateFilter: write(createFilter),
+  GetFilter: read(getFilter),
+  ListFilters: read(listFilters),
+  UpdateFilter: write(updateFilter),
+  DeleteFilter: write(deleteFilter),
+};
 
 export const guardduty: ServiceDefinition = {
   id: "guardduty",
@@ -13,23 +34,5 @@ export const guardduty: ServiceDefinition = {
   eventSource: "guardduty.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-guardduty"),
   errors: { validation: "BadRequestException", missing: "BadRequestException" },
-  handlers: {
-    ListDetectors: listDetectors,
-    GetDetector: getDetector,
-    CreateDetector: createDetector,
-    UpdateDetector: updateDetector,
-    DeleteDetector: deleteDetector,
-    ListFindings: listFindings,
-    GetFindings: getFindings,
-    GetFindingsStatistics: getFindingsStatistics,
-    ArchiveFindings: archiveFindings,
-    UnarchiveFindings: unarchiveFindings,
-    UpdateFindingsFeedback: updateFindingsFeedback,
-    CreateSampleFindings: createSampleFindings,
-    CreateFilter: createFilter,
-    GetFilter: getFilter,
-    ListFilters: listFilters,
-    UpdateFilter: updateFilter,
-    DeleteFilter: deleteFilter,
-  },
+  operations,
 };

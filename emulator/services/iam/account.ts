@@ -26,9 +26,10 @@ import { AwsError } from "../../core/errors.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { isAwsManagedArn } from "./aws-managed-policies.ts";
 import { byName, encodeDocument, isoNow, pageOf } from "./common.ts";
+import { lastUseOf } from "./key-use.ts";
 import { allPolicies, attachedPolicies, publicPolicy, publicVersion } from "./policies.ts";
 import { publicInstanceProfile } from "./roles.ts";
-import { type IamState, iamState } from "./state.ts";
+import { type IamState, iamState, type StoredAccessKey } from "./state.ts";
 import { publicUser } from "./users.ts";
 
 const FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] as const;
@@ -203,7 +204,13 @@ function certCells(c: { Status?: string; UploadDate?: string } | undefined): str
   return c ? [String(c.Status === "Active"), reportTime(c.UploadDate) ?? "N/A"] : ["false", "N/A"];
 }
 
-export function credentialReportCsv(st: IamState, accountId: string, fallbackCreated: string): string {
+/** lastUse: a key's last use as IAM knows it now (uses noted since the last write included). */
+export function credentialReportCsv(
+  st: IamState,
+  accountId: string,
+  fallbackCreated: string,
+  lastUse: (k: StoredAccessKey) => StoredAccessKey["LastUsed"] = (k) => k.LastUsed,
+): string {
   const created = [...Object.values(st.users), ...Object.values(st.roles), ...Object.values(st.groups)]
     .map((e) => e.CreateDate ?? "")
     .filter(Boolean)
@@ -241,9 +248,9 @@ export function credentialReportCsv(st: IamState, accountId: string, fallbackCre
       .map((k) => ({
         active: k.Status === "Active",
         rotated: k.CreateDate,
-        usedDate: k.LastUsed?.LastUsedDate,
-        usedRegion: k.LastUsed?.Region,
-        usedService: k.LastUsed?.ServiceName,
+        usedDate: lastUse(k)?.LastUsedDate,
+        usedRegion: lastUse(k)?.Region,
+        usedService: lastUse(k)?.ServiceName,
       }));
     rows.push([
       u.UserName ?? "",
@@ -289,7 +296,7 @@ export const generateCredentialReport: OpHandler<GenerateCredentialReportCommand
     const now = ctx.runtime.clock.now();
     st.credentialReport = {
       GeneratedTime: isoNow(ctx),
-      Content: credentialReportCsv(st, ctx.accountId, ctx.runtime.anchor.toISOString()),
+      Content: credentialReportCsv(st, ctx.accountId, ctx.runtime.anchor.toISOString(), (k) => lastUseOf(ctx.runtime, k)),
       ReadyAt: new Date(now.getTime() + REPORT_GENERATION_MS).toISOString(),
     };
     return { State: "STARTED", Description: "No report exists. Starting a new report generation task" };
@@ -313,7 +320,7 @@ export const getCredentialReport: OpHandler<GetCredentialReportCommandInput, Get
   if (age >= REPORT_LIFETIME_MS) {
     throw new AwsError("ReportExpired", "The credential report has expired. Call GenerateCredentialReport to generate a new credential report.", 410);
   }
-  const csv = report.Content ?? credentialReportCsv(st, ctx.accountId, ctx.runtime.anchor.toISOString());
+  const csv = report.Content ?? credentialReportCsv(st, ctx.accountId, ctx.runtime.anchor.toISOString(), (k) => lastUseOf(ctx.runtime, k));
   return { Content: Buffer.from(csv, "utf8"), ReportFormat: "text/csv", GeneratedTime: report.GeneratedTime as unknown as Date };
 };
 

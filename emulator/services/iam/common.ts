@@ -1,8 +1,8 @@
 /** Helpers every IAM handler shares: time stamps, pagination, names, policy documents, lookups with AWS's errors. */
 import { AwsError } from "../../core/errors.ts";
+import { paginate } from "../../core/page-token.ts";
 import { asList, type Json } from "../../core/policy-document.ts";
 import type { RequestContext } from "../../core/types.ts";
-import { decodeToken, paginate } from "../stored.ts";
 import type { IamState, StoredGroup, StoredRole, StoredUser } from "./state.ts";
 
 /** IAM reports whole seconds. */
@@ -22,9 +22,7 @@ export function pageOf<T>(items: T[], input: { Marker?: string; MaxItems?: numbe
       `1 validation error detected: Value '${max}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000`,
     );
   }
-  const offset = decodeToken(input.Marker, salt);
-  if (offset === undefined) throw new AwsError("ValidationError", "Invalid Marker.");
-  const { page, next } = paginate(items, offset, max, salt);
+  const { page, next } = paginate(items, input.Marker, max, salt, () => new AwsError("ValidationError", "Invalid Marker."));
   return { page, IsTruncated: next !== undefined, Marker: next };
 }
 

@@ -1,6 +1,7 @@
+import type { IAM } from "@aws-sdk/client-iam";
 import { importExternal } from "../../core/external.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
-import type { CredentialResolver } from "../../state/runtime.ts";
+import type { CredentialResolver } from "../../core/runtime.ts";
+import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
 import {
   deleteAccountPasswordPolicy,
   generateCredentialReport,
@@ -13,6 +14,7 @@ import {
 } from "./account.ts";
 import { addUserToGroup, createGroup, deleteGroup, getGroup, listGroups, listGroupsForUser, removeUserFromGroup } from "./groups.ts";
 import * as inline from "./inline.ts";
+import { keyUseLifecycle, noteKeyUse } from "./key-use.ts";
 import * as policies from "./policies.ts";
 import * as roles from "./roles.ts";
 import { iamStateOf } from "./state.ts";
@@ -31,11 +33,98 @@ const resolveUserKey: CredentialResolver = (runtime, accessKeyId) => {
   };
 };
 
-/** A user's key that signed a request records when, where and for which service, as GetAccessKeyLastUsed shows. */
-const noteKeyUse: ServiceDefinition["noteKeyUse"] = (runtime, accessKeyId, use) => {
-  if (!accessKeyId.startsWith("AKIA")) return;
-  const found = users.findAccessKey(iamStateOf(runtime, runtime.accountId), accessKeyId);
-  if (found) found.key.LastUsed = { LastUsedDate: use.time.toISOString(), ServiceName: use.serviceName, Region: use.region };
+const operations: OperationsOf<IAM> = {
+  // users and their credentials
+  ListUsers: read(users.listUsers),
+  GetUser: read(users.getUser),
+  CreateUser: write(users.createUser),
+  DeleteUser: write(users.deleteUser),
+  ListAccessKeys: read(users.listAccessKeys),
+  CreateAccessKey: write(users.createAccessKey),
+  UpdateAccessKey: write(users.updateAccessKey),
+  DeleteAccessKey: write(users.deleteAccessKey),
+  GetAccessKeyLastUsed: read(users.getAccessKeyLastUsed),
+  GetLoginProfile: read(users.getLoginProfile),
+  DeleteLoginProfile: write(users.deleteLoginProfile),
+  ListMFADevices: read(users.listMFADevices),
+  DeactivateMFADevice: write(users.deactivateMFADevice),
+  ListSigningCertificates: read(users.listSigningCertificates),
+  ListSSHPublicKeys: read(users.listSSHPublicKeys),
+  ListServiceSpecificCredentials: read(users.listServiceSpecificCredentials),
+  TagUser: write(users.tagUser),
+  UntagUser: write(users.untagUser),
+  ListUserTags: read(users.listUserTags),
+  PutUserPermissionsBoundary: write(users.putUserPermissionsBoundary),
+  DeleteUserPermissionsBoundary: write(users.deleteUserPermissionsBoundary),
+  // groups
+  ListGroups: read(listGroups),
+  GetGroup: read(getGroup),
+  CreateGroup: write(createGroup),
+  DeleteGroup: write(deleteGroup),
+  ListGroupsForUser: read(listGroupsForUser),
+  AddUserToGroup: write(addUserToGroup),
+  RemoveUserFromGroup: write(removeUserFromGroup),
+  // roles and instance profiles
+  ListRoles: read(roles.listRoles),
+  GetRole: read(roles.getRole),
+  CreateRole: write(roles.createRole),
+  DeleteRole: write(roles.deleteRole),
+  UpdateRole: write(roles.updateRole),
+  UpdateAssumeRolePolicy: write(roles.updateAssumeRolePolicy),
+  TagRole: write(roles.tagRole),
+  UntagRole: write(roles.untagRole),
+  ListRoleTags: read(roles.listRoleTags),
+  PutRolePermissionsBoundary: write(roles.putRolePermissionsBoundary),
+  DeleteRolePermissionsBoundary: write(roles.deleteRolePermissionsBoundary),
+  ListInstanceProfiles: read(roles.listInstanceProfiles),
+  GetInstanceProfile: read(roles.getInstanceProfile),
+  ListInstanceProfilesForRole: read(roles.listInstanceProfilesForRole),
+  CreateInstanceProfile: write(roles.createInstanceProfile),
+  DeleteInstanceProfile: write(roles.deleteInstanceProfile),
+  AddRoleToInstanceProfile: write(roles.addRoleToInstanceProfile),
+  RemoveRoleFromInstanceProfile: write(roles.removeRoleFromInstanceProfile),
+  // inline policies
+  PutUserPolicy: write(inline.putUserPolicy),
+  GetUserPolicy: read(inline.getUserPolicy),
+  DeleteUserPolicy: write(inline.deleteUserPolicy),
+  ListUserPolicies: read(inline.listUserPolicies),
+  PutRolePolicy: write(inline.putRolePolicy),
+  GetRolePolicy: read(inline.getRolePolicy),
+  DeleteRolePolicy: write(inline.deleteRolePolicy),
+  ListRolePolicies: read(inline.listRolePolicies),
+  PutGroupPolicy: write(inline.putGroupPolicy),
+  GetGroupPolicy: read(inline.getGroupPolicy),
+  DeleteGroupPolicy: write(inline.deleteGroupPolicy),
+  ListGroupPolicies: read(inline.listGroupPolicies),
+  // managed policies
+  ListPolicies: read(policies.listPolicies),
+  GetPolicy: read(policies.getPolicy),
+  CreatePolicy: write(policies.createPolicy),
+  DeletePolicy: write(policies.deletePolicy),
+  ListPolicyVersions: read(policies.listPolicyVersions),
+  GetPolicyVersion: read(policies.getPolicyVersion),
+  CreatePolicyVersion: write(policies.createPolicyVersion),
+  DeletePolicyVersion: write(policies.deletePolicyVersion),
+  SetDefaultPolicyVersion: write(policies.setDefaultPolicyVersion),
+  AttachUserPolicy: write(policies.attachUserPolicy),
+  AttachRolePolicy: write(policies.attachRolePolicy),
+  AttachGroupPolicy: write(policies.attachGroupPolicy),
+  DetachUserPolicy: write(policies.detachUserPolicy),
+  DetachRolePolicy: write(policies.detachRolePolicy),
+  DetachGroupPolicy: write(policies.detachGroupPolicy),
+  ListAttachedUserPolicies: read(policies.listAttachedUserPolicies),
+  ListAttachedRolePolicies: read(policies.listAttachedRolePolicies),
+  ListAttachedGroupPolicies: read(policies.listAttachedGroupPolicies),
+  ListEntitiesForPolicy: read(policies.listEntitiesForPolicy),
+  // account
+  GetAccountAuthorizationDetails: read(getAccountAuthorizationDetails),
+  GenerateCredentialReport: write(generateCredentialReport),
+  GetCredentialReport: read(getCredentialReport),
+  GetAccountSummary: read(getAccountSummary),
+  ListAccountAliases: read(listAccountAliases),
+  GetAccountPasswordPolicy: read(getAccountPasswordPolicy),
+  DeleteAccountPasswordPolicy: write(deleteAccountPasswordPolicy),
+  ListVirtualMFADevices: read(listVirtualMFADevices),
 };
 
 export const iam: ServiceDefinition = {
@@ -50,97 +139,6 @@ export const iam: ServiceDefinition = {
   schemas: () => importExternal("@aws-sdk/client-iam"),
   resolveCredential: resolveUserKey,
   noteKeyUse,
-  handlers: {
-    // users and their credentials
-    ListUsers: users.listUsers,
-    GetUser: users.getUser,
-    CreateUser: users.createUser,
-    DeleteUser: users.deleteUser,
-    ListAccessKeys: users.listAccessKeys,
-    CreateAccessKey: users.createAccessKey,
-    UpdateAccessKey: users.updateAccessKey,
-    DeleteAccessKey: users.deleteAccessKey,
-    GetAccessKeyLastUsed: users.getAccessKeyLastUsed,
-    GetLoginProfile: users.getLoginProfile,
-    DeleteLoginProfile: users.deleteLoginProfile,
-    ListMFADevices: users.listMFADevices,
-    DeactivateMFADevice: users.deactivateMFADevice,
-    ListSigningCertificates: users.listSigningCertificates,
-    ListSSHPublicKeys: users.listSSHPublicKeys,
-    ListServiceSpecificCredentials: users.listServiceSpecificCredentials,
-    TagUser: users.tagUser,
-    UntagUser: users.untagUser,
-    ListUserTags: users.listUserTags,
-    PutUserPermissionsBoundary: users.putUserPermissionsBoundary,
-    DeleteUserPermissionsBoundary: users.deleteUserPermissionsBoundary,
-    // groups
-    ListGroups: listGroups,
-    GetGroup: getGroup,
-    CreateGroup: createGroup,
-    DeleteGroup: deleteGroup,
-    ListGroupsForUser: listGroupsForUser,
-    AddUserToGroup: addUserToGroup,
-    RemoveUserFromGroup: removeUserFromGroup,
-    // roles and instance profiles
-    ListRoles: roles.listRoles,
-    GetRole: roles.getRole,
-    CreateRole: roles.createRole,
-    DeleteRole: roles.deleteRole,
-    UpdateRole: roles.updateRole,
-    UpdateAssumeRolePolicy: roles.updateAssumeRolePolicy,
-    TagRole: roles.tagRole,
-    UntagRole: roles.untagRole,
-    ListRoleTags: roles.listRoleTags,
-    PutRolePermissionsBoundary: roles.putRolePermissionsBoundary,
-    DeleteRolePermissionsBoundary: roles.deleteRolePermissionsBoundary,
-    ListInstanceProfiles: roles.listInstanceProfiles,
-    GetInstanceProfile: roles.getInstanceProfile,
-    ListInstanceProfilesForRole: roles.listInstanceProfilesForRole,
-    CreateInstanceProfile: roles.createInstanceProfile,
-    DeleteInstanceProfile: roles.deleteInstanceProfile,
-    AddRoleToInstanceProfile: roles.addRoleToInstanceProfile,
-    RemoveRoleFromInstanceProfile: roles.removeRoleFromInstanceProfile,
-    // inline policies
-    PutUserPolicy: inline.putUserPolicy,
-    GetUserPolicy: inline.getUserPolicy,
-    DeleteUserPolicy: inline.deleteUserPolicy,
-    ListUserPolicies: inline.listUserPolicies,
-    PutRolePolicy: inline.putRolePolicy,
-    GetRolePolicy: inline.getRolePolicy,
-    DeleteRolePolicy: inline.deleteRolePolicy,
-    ListRolePolicies: inline.listRolePolicies,
-    PutGroupPolicy: inline.putGroupPolicy,
-    GetGroupPolicy: inline.getGroupPolicy,
-    DeleteGroupPolicy: inline.deleteGroupPolicy,
-    ListGroupPolicies: inline.listGroupPolicies,
-    // managed policies
-    ListPolicies: policies.listPolicies,
-    GetPolicy: policies.getPolicy,
-    CreatePolicy: policies.createPolicy,
-    DeletePolicy: policies.deletePolicy,
-    ListPolicyVersions: policies.listPolicyVersions,
-    GetPolicyVersion: policies.getPolicyVersion,
-    CreatePolicyVersion: policies.createPolicyVersion,
-    DeletePolicyVersion: policies.deletePolicyVersion,
-    SetDefaultPolicyVersion: policies.setDefaultPolicyVersion,
-    AttachUserPolicy: policies.attachUserPolicy,
-    AttachRolePolicy: policies.attachRolePolicy,
-    AttachGroupPolicy: policies.attachGroupPolicy,
-    DetachUserPolicy: policies.detachUserPolicy,
-    DetachRolePolicy: policies.detachRolePolicy,
-    DetachGroupPolicy: policies.detachGroupPolicy,
-    ListAttachedUserPolicies: policies.listAttachedUserPolicies,
-    ListAttachedRolePolicies: policies.listAttachedRolePolicies,
-    ListAttachedGroupPolicies: policies.listAttachedGroupPolicies,
-    ListEntitiesForPolicy: policies.listEntitiesForPolicy,
-    // account
-    GetAccountAuthorizationDetails: getAccountAuthorizationDetails,
-    GenerateCredentialReport: generateCredentialReport,
-    GetCredentialReport: getCredentialReport,
-    GetAccountSummary: getAccountSummary,
-    ListAccountAliases: listAccountAliases,
-    GetAccountPasswordPolicy: getAccountPasswordPolicy,
-    DeleteAccountPasswordPolicy: deleteAccountPasswordPolicy,
-    ListVirtualMFADevices: listVirtualMFADevices,
-  },
+  lifecycle: keyUseLifecycle,
+  operations,
 };

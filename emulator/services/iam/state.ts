@@ -12,8 +12,8 @@ import type {
   SSHPublicKeyMetadata,
   User,
 } from "@aws-sdk/client-iam";
+import type { Runtime } from "../../core/runtime.ts";
 import type { RequestContext } from "../../core/types.ts";
-import type { Runtime } from "../../state/runtime.ts";
 import { type Stored, withDefaults } from "../stored.ts";
 
 export type StoredAccessKey = Stored<AccessKeyMetadata> & {

@@ -50,6 +50,7 @@ import { iamId, secretKey } from "../../core/ids.ts";
 import type { OpHandler } from "../../core/types.ts";
 import type { Stored } from "../stored.ts";
 import { byName, checkName, checkPath, findCaseInsensitive, getUserOrThrow, isoNow, pageOf, targetUserName } from "./common.ts";
+import { lastUseOf } from "./key-use.ts";
 import { boundaryPolicyOrThrow } from "./policies.ts";
 import { type IamState, iamState, type StoredAccessKey, type StoredUser } from "./state.ts";
 
@@ -207,7 +208,7 @@ export const getAccessKeyLastUsed: OpHandler<GetAccessKeyLastUsedCommandInput, G
       403,
     );
   }
-  const used = found.key.LastUsed;
+  const used = lastUseOf(ctx.runtime, found.key);
   return {
     UserName: found.user.UserName,
     AccessKeyLastUsed: used?.LastUsedDate

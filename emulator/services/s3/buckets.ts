@@ -40,11 +40,13 @@ import type {
   PutPublicAccessBlockCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
+import { afterToken, resumeAfter } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import type { BucketRecord } from "../../state/objects.ts";
+import type { BucketRecord } from "./object-store.ts";
+import { objectsOf } from "./object-store.ts";
 
 export function requireBucket(ctx: RequestContext, name: string | undefined): BucketRecord {
-  const b = name ? ctx.runtime.objects.bucket(ctx.accountId, name) : undefined;
+  const b = name ? objectsOf(ctx.runtime).bucket(ctx.accountId, name) : undefined;
   if (!b) throw new AwsError("NoSuchBucket", "The specified bucket does not exist", 404, { BucketName: name ?? "" });
   return b;
 }
@@ -54,20 +56,18 @@ export function owner(ctx: RequestContext) {
   return { ID: Buffer.from(ctx.accountId).toString("hex").padEnd(64, "0"), DisplayName: undefined };
 }
 
+/** S3's answer to a continuation token it did not issue for this listing. */
+export const badContinuationToken = (): AwsError =>
+  new AwsError("InvalidArgument", "The continuation token provided is incorrect", 400, { ArgumentName: "continuation-token" });
+
 export const listBuckets: OpHandler<ListBucketsCommandInput, ListBucketsCommandOutput> = (input, ctx) => {
   const max = input.MaxBuckets;
   if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 10_000)) {
     throw new AwsError("InvalidArgument", "Argument max-buckets must be an integer between 1 and 10000", 400, { ArgumentName: "max-buckets" });
   }
-  let after = "";
-  if (input.ContinuationToken !== undefined) {
-    // Our tokens are the base64 of the last bucket name returned, tagged so a foreign token is refused.
-    const text = Buffer.from(input.ContinuationToken, "base64").toString("utf8");
-    if (!text.startsWith("irrb1:"))
-      throw new AwsError("InvalidArgument", "The continuation token provided is incorrect", 400, { ArgumentName: "continuation-token" });
-    after = text.slice("irrb1:".length);
-  }
-  const all = Object.values(ctx.runtime.objects.state(ctx.accountId).buckets)
+  // Our tokens carry the last bucket name returned; a foreign or mangled one is refused.
+  const after = input.ContinuationToken !== undefined ? resumeAfter(input.ContinuationToken, "ListBuckets", badContinuationToken) : "";
+  const all = Object.values(objectsOf(ctx.runtime).state(ctx.accountId).buckets)
     .filter((b) => !input.Prefix || b.name.startsWith(input.Prefix))
     .filter((b) => !input.BucketRegion || b.region === input.BucketRegion)
     .filter((b) => b.name > after)
@@ -78,7 +78,7 @@ export const listBuckets: OpHandler<ListBucketsCommandInput, ListBucketsCommandO
     Buckets: page.map((b) => ({ Name: b.name, CreationDate: new Date(b.creationDate), BucketRegion: b.region })),
     Owner: owner(ctx),
     Prefix: input.Prefix,
-    ContinuationToken: truncated ? Buffer.from(`irrb1:${page[page.length - 1].name}`).toString("base64") : undefined,
+    ContinuationToken: truncated ? afterToken(page[page.length - 1].name, "ListBuckets") : undefined,
   };
 };
 
@@ -113,23 +113,23 @@ export const createBucket: OpHandler<CreateBucketCommandInput, CreateBucketComma
         : "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.",
     );
   }
-  if (ctx.runtime.objects.bucket(ctx.accountId, name)) {
+  if (objectsOf(ctx.runtime).bucket(ctx.accountId, name)) {
     throw new AwsError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", 409, {
       BucketName: name,
     });
   }
   const region = constraint ?? "us-east-1";
-  ctx.runtime.objects.createBucket(ctx.accountId, name, region, ctx.time.toISOString());
+  objectsOf(ctx.runtime).createBucket(ctx.accountId, name, region, ctx.time.toISOString());
   return { Location: region === "us-east-1" ? `/${name}` : `http://${name}.s3.amazonaws.com/` };
 };
 
 export const deleteBucket: OpHandler<DeleteBucketCommandInput, DeleteBucketCommandOutput> = (input, ctx) => {
   const b = requireBucket(ctx, input.Bucket);
   // Noncurrent versions and delete markers count: a versioned bucket must be emptied of every version.
-  if (ctx.runtime.objects.versions(ctx.accountId, b.name).length > 0) {
+  if (objectsOf(ctx.runtime).versions(ctx.accountId, b.name).length > 0) {
     throw new AwsError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409, { BucketName: b.name });
   }
-  ctx.runtime.objects.deleteBucket(ctx.accountId, b.name);
+  objectsOf(ctx.runtime).deleteBucket(ctx.accountId, b.name);
   return {};
 };
 

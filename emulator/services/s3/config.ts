@@ -37,8 +37,9 @@ import type {
 import { AwsError } from "../../core/errors.ts";
 import { statementsOf } from "../../core/policy-document.ts";
 import type { OpHandler } from "../../core/types.ts";
-import type { BucketRecord } from "../../state/objects.ts";
 import { owner, requireBucket } from "./buckets.ts";
+import type { BucketRecord } from "./object-store.ts";
+import { objectsOf } from "./object-store.ts";
 import { requireObject } from "./objects.ts";
 
 /** Configuration sections a recording may add to a bucket record, each in the SDK output shape of its Get call. */
@@ -135,13 +136,13 @@ function validTagSet(tags: { Key?: string; Value?: string }[], max: number): { K
 export const putObjectTagging: OpHandler<PutObjectTaggingCommandInput, PutObjectTaggingCommandOutput> = (input, ctx) => {
   const o = requireObject(ctx, input.Bucket ?? "", input.Key ?? "", input.VersionId);
   const tags = validTagSet(input.Tagging?.TagSet ?? [], 10);
-  ctx.runtime.objects.updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: tags.length ? tags : undefined });
+  objectsOf(ctx.runtime).updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: tags.length ? tags : undefined });
   return { VersionId: o.versionId };
 };
 
 export const deleteObjectTagging: OpHandler<DeleteObjectTaggingCommandInput, DeleteObjectTaggingCommandOutput> = (input, ctx) => {
   const o = requireObject(ctx, input.Bucket ?? "", input.Key ?? "", input.VersionId);
-  ctx.runtime.objects.updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: undefined });
+  objectsOf(ctx.runtime).updateMeta(ctx.accountId, input.Bucket ?? "", o.key, input.VersionId, { tags: undefined });
   return { VersionId: o.versionId };
 };
 
@@ -180,7 +181,7 @@ export const putBucketLogging: OpHandler<PutBucketLoggingCommandInput, PutBucket
     delete b.logging;
     return {};
   }
-  const target = le.TargetBucket ? ctx.runtime.objects.bucket(ctx.accountId, le.TargetBucket) : undefined;
+  const target = le.TargetBucket ? objectsOf(ctx.runtime).bucket(ctx.accountId, le.TargetBucket) : undefined;
   if (!target)
     throw new AwsError("InvalidTargetBucketForLogging", "The target bucket for logging does not exist", 400, { TargetBucket: le.TargetBucket ?? "" });
   if (target.region !== b.region) {

@@ -8,9 +8,12 @@ import type {
   ListObjectVersionsCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
+import { afterToken, resumeAfter } from "../../core/page-token.ts";
+import type { ObjectMeta } from "../../core/records.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import type { ObjectMeta, VersionEntry } from "../../state/objects.ts";
-import { owner, requireBucket } from "./buckets.ts";
+import { badContinuationToken, owner, requireBucket } from "./buckets.ts";
+import type { VersionEntry } from "./object-store.ts";
+import { objectsOf } from "./object-store.ts";
 
 interface Page {
   contents: ObjectMeta[];
@@ -22,7 +25,7 @@ interface Page {
 
 function walk(ctx: RequestContext, bucket: string, prefix: string, delimiter: string | undefined, after: string, max: number): Page {
   const page: Page = { contents: [], prefixes: [], truncated: false, last: "" };
-  for (const o of ctx.runtime.objects.list(ctx.accountId, bucket, prefix)) {
+  for (const o of objectsOf(ctx.runtime).list(ctx.accountId, bucket, prefix)) {
     let entry: string | ObjectMeta = o;
     if (delimiter) {
       const i = o.key.indexOf(delimiter, prefix.length);
@@ -78,27 +81,11 @@ function entries(ctx: RequestContext, page: Page, enc: (s: string | undefined) =
   };
 }
 
-// Continuation tokens are opaque to clients; ours carry the resume point behind a version tag so a forged or
-// mangled token is refused rather than silently listing from somewhere else.
-const TOKEN_TAG = "irr1:";
-
-function encodeToken(last: string): string {
-  return Buffer.from(TOKEN_TAG + last, "utf8").toString("base64");
-}
-
-function decodeToken(token: string): string {
-  const text = Buffer.from(token, "base64").toString("utf8");
-  if (!/^[A-Za-z0-9+/=_-]+$/.test(token) || !text.startsWith(TOKEN_TAG)) {
-    throw new AwsError("InvalidArgument", "The continuation token provided is incorrect", 400, { ArgumentName: "continuation-token" });
-  }
-  return text.slice(TOKEN_TAG.length);
-}
-
 export const listObjectsV2: OpHandler<ListObjectsV2CommandInput, ListObjectsV2CommandOutput> = (input, ctx) => {
   const bucket = requireBucket(ctx, input.Bucket);
   const enc = encoder(input.EncodingType);
   const max = maxKeys(input.MaxKeys);
-  const after = input.ContinuationToken !== undefined ? decodeToken(input.ContinuationToken) : (input.StartAfter ?? "");
+  const after = input.ContinuationToken !== undefined ? resumeAfter(input.ContinuationToken, "ListObjectsV2", badContinuationToken) : (input.StartAfter ?? "");
   const page = walk(ctx, bucket.name, input.Prefix ?? "", input.Delimiter || undefined, after, max);
   return {
     IsTruncated: page.truncated,
@@ -110,7 +97,7 @@ export const listObjectsV2: OpHandler<ListObjectsV2CommandInput, ListObjectsV2Co
     EncodingType: input.EncodingType,
     KeyCount: page.contents.length + page.prefixes.length,
     ContinuationToken: input.ContinuationToken,
-    NextContinuationToken: page.truncated ? encodeToken(page.last) : undefined,
+    NextContinuationToken: page.truncated ? afterToken(page.last, "ListObjectsV2") : undefined,
     StartAfter: enc(input.StartAfter),
   };
 };
@@ -147,7 +134,7 @@ export const listObjectVersions: OpHandler<ListObjectVersionsCommandInput, ListO
   }
   const prefix = input.Prefix ?? "";
   const delimiter = input.Delimiter || undefined;
-  const entries = ctx.runtime.objects.versions(ctx.accountId, bucket.name, prefix);
+  const entries = objectsOf(ctx.runtime).versions(ctx.accountId, bucket.name, prefix);
   // Resume after the marker key, or inside it after the marker version.
   let start = 0;
   if (keyMarker !== "") {

@@ -18,8 +18,9 @@ import type {
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import type { BucketRecord, MultipartUpload } from "../../state/objects.ts";
 import { owner, requireBucket } from "./buckets.ts";
+import type { BucketRecord, MultipartUpload } from "./object-store.ts";
+import { objectsOf } from "./object-store.ts";
 import { checkContentMd5, checkKey, checkStorageClass, parseTagging, readCopySource, storedHeaders } from "./objects.ts";
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -75,7 +76,7 @@ function checkPartNumber(n: number | undefined): number {
 }
 
 function storePart(ctx: RequestContext, up: MultipartUpload, n: number, body: Buffer) {
-  const blob = ctx.runtime.objects.putBlob(body);
+  const blob = objectsOf(ctx.runtime).putBlob(body);
   const part = { partNumber: n, etag: `"${createHash("md5").update(body).digest("hex")}"`, size: body.length, lastModified: ctx.time.toISOString(), blob };
   up.parts[String(n)] = part;
   return part;
@@ -94,7 +95,7 @@ export const uploadPartCopy: OpHandler<UploadPartCopyCommandInput, UploadPartCop
   const [, up] = requireUpload(ctx, input.Bucket, input.Key, input.UploadId);
   const n = checkPartNumber(input.PartNumber);
   const src = readCopySource(ctx, input.CopySource);
-  const body = ctx.runtime.objects.readVersion(ctx.accountId, src.bucket.name, src.meta) ?? Buffer.alloc(0);
+  const body = objectsOf(ctx.runtime).readVersion(ctx.accountId, src.bucket.name, src.meta) ?? Buffer.alloc(0);
   let part = body;
   if (input.CopySourceRange !== undefined) {
     // Unlike GET ranges, a copy range must be "bytes=first-last" and lie inside the object.
@@ -163,11 +164,11 @@ export const completeMultipartUpload: OpHandler<CompleteMultipartUploadCommandIn
       });
     }
   }
-  const body = Buffer.concat(chosen.map((p) => ctx.runtime.objects.readBlob(p.blob)));
+  const body = Buffer.concat(chosen.map((p) => objectsOf(ctx.runtime).readBlob(p.blob)));
   // A multipart ETag is the MD5 of the parts' binary MD5s, suffixed with the part count.
   const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
   const etag = `"${createHash("md5").update(md5s).digest("hex")}-${chosen.length}"`;
-  const meta = ctx.runtime.objects.put(ctx.accountId, bucket.name, up.key, body, {
+  const meta = objectsOf(ctx.runtime).put(ctx.accountId, bucket.name, up.key, body, {
     ...up.meta,
     lastModified: ctx.time.toISOString(),
     etag,

@@ -15,9 +15,11 @@ import type {
   PutObjectCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
+import type { ObjectMeta } from "../../core/records.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import type { BucketRecord, ObjectMeta } from "../../state/objects.ts";
 import { requireBucket } from "./buckets.ts";
+import type { BucketRecord } from "./object-store.ts";
+import { objectsOf } from "./object-store.ts";
 
 /**
  * The object a read names: the current one, or with a version id that version. A delete marker cannot be read
@@ -26,12 +28,12 @@ import { requireBucket } from "./buckets.ts";
 export function requireObject(ctx: RequestContext, bucket: string, key: string, versionId?: string, method = "GET"): ObjectMeta {
   requireBucket(ctx, bucket);
   if (versionId === undefined) {
-    const meta = ctx.runtime.objects.head(ctx.accountId, bucket, key);
+    const meta = objectsOf(ctx.runtime).head(ctx.accountId, bucket, key);
     if (!meta) throw new AwsError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
     return meta;
   }
   checkVersionId(versionId);
-  const meta = ctx.runtime.objects.objectVersion(ctx.accountId, bucket, key, versionId);
+  const meta = objectsOf(ctx.runtime).objectVersion(ctx.accountId, bucket, key, versionId);
   if (!meta) throw new AwsError("NoSuchVersion", "The specified version does not exist.", 404, { Key: key, VersionId: versionId });
   if (meta.deleteMarker) {
     throw new AwsError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405, { Method: method, ResourceType: "DeleteMarker" });
@@ -225,7 +227,7 @@ export const getObject: OpHandler<GetObjectCommandInput, GetObjectCommandOutput>
   const bucket = input.Bucket ?? "";
   const o = requireObject(ctx, bucket, input.Key ?? "", input.VersionId, "GET");
   checkConditions(input, o);
-  const body = ctx.runtime.objects.readVersion(ctx.accountId, bucket, o) ?? Buffer.alloc(0);
+  const body = objectsOf(ctx.runtime).readVersion(ctx.accountId, bucket, o) ?? Buffer.alloc(0);
   const headers = {
     ...objectHeaders(o),
     // response-* query parameters override what the object stores, for this response only.
@@ -256,17 +258,17 @@ export const putObject: OpHandler<PutObjectCommandInput, PutObjectCommandOutput>
     // Conditional writes: "*" refuses to overwrite an existing key.
     if (input.IfNoneMatch.trim() !== "*")
       throw new AwsError("NotImplemented", "A header you provided implies functionality that is not implemented", 501, { Header: "If-None-Match" });
-    if (ctx.runtime.objects.head(ctx.accountId, bucket.name, key)) {
+    if (objectsOf(ctx.runtime).head(ctx.accountId, bucket.name, key)) {
       throw new AwsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412, { Condition: "If-None-Match" });
     }
   }
   if (input.IfMatch !== undefined) {
-    const cur = ctx.runtime.objects.head(ctx.accountId, bucket.name, key);
+    const cur = objectsOf(ctx.runtime).head(ctx.accountId, bucket.name, key);
     if (!cur) throw new AwsError("NoSuchKey", "The specified key does not exist.", 404, { Key: key });
     if (!etagMatches(input.IfMatch, cur.etag))
       throw new AwsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412, { Condition: "If-Match" });
   }
-  const meta = ctx.runtime.objects.put(ctx.accountId, bucket.name, key, body, {
+  const meta = objectsOf(ctx.runtime).put(ctx.accountId, bucket.name, key, body, {
     lastModified: ctx.time.toISOString(),
     ...storedHeaders(input),
     storageClass,
@@ -277,9 +279,9 @@ export const putObject: OpHandler<PutObjectCommandInput, PutObjectCommandOutput>
 
 /** One key's deletion: a version permanently, or the current object (behind a delete marker when versioned). */
 function deleteOne(ctx: RequestContext, bucket: BucketRecord, key: string, versionId: string | undefined) {
-  if (versionId === undefined) return ctx.runtime.objects.deleteObject(ctx.accountId, bucket.name, key, ctx.time.toISOString());
+  if (versionId === undefined) return objectsOf(ctx.runtime).deleteObject(ctx.accountId, bucket.name, key, ctx.time.toISOString());
   // Deleting a version that does not exist succeeds, as every S3 delete does.
-  return ctx.runtime.objects.deleteVersion(ctx.accountId, bucket.name, key, versionId) ?? { versionId };
+  return objectsOf(ctx.runtime).deleteVersion(ctx.accountId, bucket.name, key, versionId) ?? { versionId };
 }
 
 export const deleteObject: OpHandler<DeleteObjectCommandInput, DeleteObjectCommandOutput> = (input, ctx) => {
@@ -386,7 +388,7 @@ export const copyObject: OpHandler<CopyObjectCommandInput, CopyObjectCommandOutp
     throw new AwsError("InvalidArgument", "Unknown tagging directive.", 400, { ArgumentName: "x-amz-tagging-directive" });
   const tags = tagging === "REPLACE" ? parseTagging(input.Tagging) : src.meta.tags;
   // Copying an older version over its key is how a version is restored; only the current object onto itself is refused.
-  const current = ctx.runtime.objects.head(ctx.accountId, dest.name, key);
+  const current = objectsOf(ctx.runtime).head(ctx.accountId, dest.name, key);
   const ontoItself =
     src.bucket.name === dest.name && src.key === key && current !== undefined && (current.versionId ?? "null") === (src.meta.versionId ?? "null");
   if (ontoItself && directive === "COPY" && input.StorageClass === undefined) {
@@ -395,7 +397,7 @@ export const copyObject: OpHandler<CopyObjectCommandInput, CopyObjectCommandOutp
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const body = ctx.runtime.objects.readVersion(ctx.accountId, src.bucket.name, src.meta) ?? Buffer.alloc(0);
+  const body = objectsOf(ctx.runtime).readVersion(ctx.accountId, src.bucket.name, src.meta) ?? Buffer.alloc(0);
   const headers: StoredHeaders =
     directive === "REPLACE"
       ? storedHeaders(input)
@@ -407,7 +409,7 @@ export const copyObject: OpHandler<CopyObjectCommandInput, CopyObjectCommandOutp
           cacheControl: src.meta.cacheControl,
           metadata: src.meta.metadata,
         };
-  const meta = ctx.runtime.objects.put(ctx.accountId, dest.name, key, body, {
+  const meta = objectsOf(ctx.runtime).put(ctx.accountId, dest.name, key, body, {
     lastModified: ctx.time.toISOString(),
     ...headers,
     tags,

@@ -6,11 +6,11 @@
  */
 
 import { asList, type Json, statementsOf } from "../../core/policy-document.ts";
-import type { BucketRecord } from "../../state/objects.ts";
 import type { StoredTrail } from "../cloudtrail/state.ts";
 import type { Ec2State } from "../ec2/state.ts";
 import type { GuardDutyState } from "../guardduty/state.ts";
 import type { IamState } from "../iam/state.ts";
+import type { BucketRecord } from "../s3/object-store.ts";
 import { type AsffResource, asffResource, asffTags } from "./asff.ts";
 
 export type Severity = "CRITICAL" | "HIGH" | "MEDIUM" | "LOW";

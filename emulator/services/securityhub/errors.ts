@@ -1,6 +1,6 @@
 /** Security Hub's errors: its own exception names, with the Code member its SDK shapes carry. */
 import { AwsError } from "../../core/errors.ts";
-import { decodeToken } from "../stored.ts";
+import { pageOffset } from "../../core/page-token.ts";
 
 export function invalidInput(message: string): AwsError {
   return new AwsError("InvalidInputException", message, 400, { Code: "InvalidInputException" });
@@ -22,7 +22,5 @@ export function conflict(message: string): AwsError {
 export function pageStart(maxResults: number | undefined, nextToken: string | undefined, salt: string): { max: number; offset: number } {
   const max = maxResults ?? 100;
   if (max < 1 || max > 100) throw invalidInput("MaxResults must be between 1 and 100");
-  const offset = decodeToken(nextToken, salt);
-  if (offset === undefined) throw invalidInput("The NextToken value is not valid");
-  return { max, offset };
+  return { max, offset: pageOffset(nextToken, salt, () => invalidInput("The NextToken value is not valid")) };
 }

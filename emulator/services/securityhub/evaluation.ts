@@ -9,6 +9,7 @@ import { allTrails } from "../cloudtrail/state.ts";
 import { ec2State } from "../ec2/state.ts";
 import { guardDutyState } from "../guardduty/state.ts";
 import { iamState } from "../iam/state.ts";
+import { objectsOf } from "../s3/object-store.ts";
 import { controlFindingId, defaultWorkflow } from "./asff.ts";
 import { type AccountView, type ControlResult, evaluateControls } from "./controls.ts";
 import { activeControls } from "./standards.ts";
@@ -23,7 +24,7 @@ export function accountView(ctx: RequestContext): AccountView {
     ec2: ec2State(ctx),
     iam: iamState(ctx),
     trails: allTrails(ctx),
-    buckets: Object.values(ctx.runtime.objects.state(ctx.accountId).buckets),
+    buckets: Object.values(objectsOf(ctx.runtime).state(ctx.accountId).buckets),
     guardduty: guardDutyState(ctx),
   };
 }
@@ -32,6 +33,19 @@ export function accountView(ctx: RequestContext): AccountView {
  * When the changes found now happened: at the responder's last state-changing call after the previous evaluation
  * (the change it made), else now (a check that turned with time, such as a key's age).
  */
+/** When each hub state was last evaluated in this process, stored or not (a rollback's new state starts afresh). */
+const evaluatedInMemory = new WeakMap<SecurityHubState, string>();
+
+/** The last evaluation of this state: the stored one, or a later one that changed nothing. */
+export function lastEvaluation(st: SecurityHubState): string | undefined {
+  const mem = evaluatedInMemory.get(st);
+  return mem && (!st.lastEvaluatedAt || Date.parse(mem) > Date.parse(st.lastEvaluatedAt)) ? mem : st.lastEvaluatedAt;
+}
+
+export function noteEvaluation(st: SecurityHubState, at: Date): void {
+  evaluatedInMemory.set(st, at.toISOString());
+}
+
 export function changeTime(ctx: RequestContext, lastEvaluated: string | undefined): string {
   const records = ctx.runtime.journal.records;
   // CloudTrail times are whole seconds: a call in the second of the last evaluation may still have come after it.
@@ -50,9 +64,10 @@ const later = (a: string, b: string | undefined) => (b && Date.parse(b) > Date.p
  * Applies one evaluation to the stored observations. `at` is when changes took place; a first evaluation dates each
  * finding from when the hub was enabled or the resource appeared, whichever is later (`firstSeen` may say better).
  */
-export function observe(st: SecurityHubState, view: AccountView, at: string, firstSeen?: (r: ControlResult) => string | undefined): void {
+export function observe(st: SecurityHubState, view: AccountView, at: string, firstSeen?: (r: ControlResult) => string | undefined): boolean {
   const hub = st.hub;
-  if (!hub) return;
+  if (!hub) return false;
+  const before = JSON.stringify(st.controls) + JSON.stringify(st.updates);
   const active = activeControls(st, view.region, view.accountId);
   const results = evaluateControls(view).filter((r) => active.has(r.control.id));
   const first = !st.lastEvaluatedAt;
@@ -96,5 +111,8 @@ export function observe(st: SecurityHubState, view: AccountView, at: string, fir
     obs.archivedAt = at;
     obs.updatedAt = at;
   }
-  st.lastEvaluatedAt = view.now > 0 ? new Date(view.now).toISOString() : at;
+  // Stored only when the evaluation changed something: an evaluation that finds the account as it was writes nothing.
+  const changed = first || JSON.stringify(st.controls) + JSON.stringify(st.updates) !== before;
+  if (changed) st.lastEvaluatedAt = view.now > 0 ? new Date(view.now).toISOString() : at;
+  return changed;
 }

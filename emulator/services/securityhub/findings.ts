@@ -8,13 +8,14 @@ import type {
   GetFindingsCommandInput,
   GetFindingsCommandOutput,
 } from "@aws-sdk/client-securityhub";
+import { pageAt } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { guardDutyState } from "../guardduty/state.ts";
-import { encodeToken, type Stored } from "../stored.ts";
+import type { Stored } from "../stored.ts";
 import { controlFinding, type Finding, guardDutyFinding, labelOfNormalized, NORMALIZED_BY_LABEL, withUpdate } from "./asff.ts";
 import { CONTROL_BY_ID } from "./controls.ts";
 import { invalidInput, pageStart } from "./errors.ts";
-import { accountView, changeTime, observe } from "./evaluation.ts";
+import { accountView, changeTime, lastEvaluation, noteEvaluation, observe } from "./evaluation.ts";
 import { compileFilters, sortFindings } from "./filters.ts";
 import { enabledHub } from "./hub.ts";
 import { activeControls, enabledStandards } from "./standards.ts";
@@ -22,8 +23,9 @@ import type { FindingUpdate, SecurityHubState } from "./state.ts";
 
 /** Every finding of the region's hub, as of now: controls evaluated first, responders' updates applied. */
 export function currentFindings(ctx: RequestContext, st: SecurityHubState): Finding[] {
-  observe(st, accountView(ctx), changeTime(ctx, st.lastEvaluatedAt));
-  const evaluatedAt = st.lastEvaluatedAt ?? ctx.time.toISOString();
+  observe(st, accountView(ctx), changeTime(ctx, lastEvaluation(st)));
+  noteEvaluation(st, ctx.time);
+  const evaluatedAt = st.hub ? ctx.time.toISOString() : (st.lastEvaluatedAt ?? ctx.time.toISOString());
   const active = activeControls(st, ctx.region, ctx.accountId);
   const enabled = enabledStandards(st, ctx.region);
   const out: Finding[] = [];
@@ -44,8 +46,8 @@ export const getFindings: OpHandler<GetFindingsCommandInput, GetFindingsCommandO
   const { max, offset } = pageStart(input.MaxResults, input.NextToken, salt);
   const test = await compileFilters(input.Filters, ctx.time.getTime());
   const matched = await sortFindings(currentFindings(ctx, st).filter(test as (f: Finding) => boolean) as AwsSecurityFinding[], input.SortCriteria);
-  const page = matched.slice(offset, offset + max);
-  return { Findings: page, NextToken: offset + max < matched.length ? encodeToken(offset + max, salt) : undefined };
+  const { page, next } = pageAt(matched, offset, max, salt);
+  return { Findings: page, NextToken: next };
 };
 
 const WORKFLOW = new Set(["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]);

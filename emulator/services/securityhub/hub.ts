@@ -20,8 +20,9 @@ import type {
   UpdateStandardsControlCommandInput,
   UpdateStandardsControlCommandOutput,
 } from "@aws-sdk/client-securityhub";
+import { pageAt } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { paginate, type Stored } from "../stored.ts";
+import type { Stored } from "../stored.ts";
 import { CONTROLS } from "./controls.ts";
 import { conflict, invalidAccess, invalidInput, notFound, pageStart } from "./errors.ts";
 import { STANDARDS, type StandardDef, standardByArn, standardBySubscription, standardsArn, standardsControlArn, subscriptionArn } from "./standards.ts";
@@ -88,7 +89,7 @@ export const describeStandards: OpHandler<DescribeStandardsCommandInput, Describ
     EnabledByDefault: s.enabledByDefault,
     StandardsManagedBy: { Company: "AWS", Product: "Security Hub" },
   }));
-  const { page, next } = paginate(all, offset, max, "DescribeStandards");
+  const { page, next } = pageAt(all, offset, max, "DescribeStandards");
   return { Standards: page, NextToken: next };
 };
 
@@ -97,7 +98,7 @@ export const getEnabledStandards: OpHandler<GetEnabledStandardsCommandInput, Get
   const { max, offset } = pageStart(input.MaxResults, input.NextToken, "GetEnabledStandards");
   const wanted = input.StandardsSubscriptionArns?.length ? new Set(input.StandardsSubscriptionArns) : undefined;
   const subs = Object.values(st.standards).filter((s) => !wanted || wanted.has(s.StandardsSubscriptionArn as string));
-  const { page, next } = paginate(subs, offset, max, "GetEnabledStandards");
+  const { page, next } = pageAt(subs, offset, max, "GetEnabledStandards");
   return { StandardsSubscriptions: page as StandardsSubscription[], NextToken: next };
 };
 
@@ -153,7 +154,7 @@ export const describeStandardsControls: OpHandler<DescribeStandardsControlsComma
       },
     ];
   });
-  const { page, next } = paginate(controls, offset, max, salt);
+  const { page, next } = pageAt(controls, offset, max, salt);
   return { Controls: page as never, NextToken: next };
 };
 

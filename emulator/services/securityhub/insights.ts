@@ -16,8 +16,8 @@ import type {
   UpdateInsightCommandInput,
   UpdateInsightCommandOutput,
 } from "@aws-sdk/client-securityhub";
+import { pageAt } from "../../core/page-token.ts";
 import type { OpHandler } from "../../core/types.ts";
-import { paginate } from "../stored.ts";
 import { invalidInput, notFound, pageStart } from "./errors.ts";
 import { compileFilters, filterFields, valuesAt } from "./filters.ts";
 import { currentFindings } from "./findings.ts";
@@ -105,7 +105,7 @@ export const getInsights: OpHandler<GetInsightsCommandInput, GetInsightsCommandO
         return found;
       })
     : Object.values(st.insights);
-  const { page, next } = paginate(list, offset, max, salt);
+  const { page, next } = pageAt(list, offset, max, salt);
   return { Insights: page as never, NextToken: next };
 };
 

@@ -5,8 +5,8 @@ import type {
   ListSecurityControlDefinitionsCommandInput,
   ListSecurityControlDefinitionsCommandOutput,
 } from "@aws-sdk/client-securityhub";
+import { pageAt } from "../../core/page-token.ts";
 import type { OpHandler } from "../../core/types.ts";
-import { paginate } from "../stored.ts";
 import { CONTROL_BY_ID, CONTROLS, type ControlDef } from "./controls.ts";
 import { invalidInput, pageStart } from "./errors.ts";
 import { enabledHub } from "./hub.ts";
@@ -35,7 +35,7 @@ export const listSecurityControlDefinitions: OpHandler<ListSecurityControlDefini
     SeverityRating: c.severity,
     CurrentRegionAvailability: "AVAILABLE" as const,
   }));
-  const { page, next } = paginate(defs, offset, max, salt);
+  const { page, next } = pageAt(defs, offset, max, salt);
   return { SecurityControlDefinitions: page, NextToken: next };
 };
 

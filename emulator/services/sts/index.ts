@@ -1,6 +1,6 @@
-import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput } from "@aws-sdk/client-sts";
+import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput, STS } from "@aws-sdk/client-sts";
 import { importExternal } from "../../core/external.ts";
-import type { ServiceDefinition } from "../../core/service.ts";
+import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { assumeRole, getAccessKeyInfo, getSessionToken, resolveSessionKey } from "./sessions.ts";
 
@@ -9,6 +9,14 @@ const getCallerIdentity: OpHandler<GetCallerIdentityCommandInput, GetCallerIdent
   Arn: ctx.principal.arn,
   UserId: ctx.principal.principalId,
 });
+
+const operations: OperationsOf<STS> = {
+  GetCallerIdentity: read(getCallerIdentity),
+  GetAccessKeyInfo: read(getAccessKeyInfo),
+  // CloudTrail logs these as reads although they issue sessions, which the range must store.
+  GetSessionToken: write(getSessionToken, { loggedReadOnly: true }),
+  AssumeRole: write(assumeRole, { loggedReadOnly: true }),
+};
 
 export const sts: ServiceDefinition = {
   id: "sts",
@@ -20,12 +28,5 @@ export const sts: ServiceDefinition = {
   eventSource: "sts.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-sts"),
   resolveCredential: resolveSessionKey,
-  // CloudTrail logs these as reads although they issue sessions, which the range must store.
-  readOnlyEvents: new Set(["AssumeRole", "GetSessionToken"]),
-  handlers: {
-    GetCallerIdentity: getCallerIdentity,
-    GetAccessKeyInfo: getAccessKeyInfo,
-    GetSessionToken: getSessionToken,
-    AssumeRole: assumeRole,
-  },
+  operations,
 };

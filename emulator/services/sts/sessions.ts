@@ -11,8 +11,8 @@ import type {
 import { AwsError } from "../../core/errors.ts";
 import { iamId, secretKey } from "../../core/ids.ts";
 import { asList, type Json } from "../../core/policy-document.ts";
+import type { CredentialResolver, Runtime } from "../../core/runtime.ts";
 import type { OpHandler, Principal, RequestContext } from "../../core/types.ts";
-import type { CredentialResolver, Runtime } from "../../state/runtime.ts";
 import { plainDocument, validatePolicyDocument } from "../iam/common.ts";
 import { iamStateOf, type StoredRole } from "../iam/state.ts";
 
@@ -197,7 +197,7 @@ export const assumeRole: OpHandler<AssumeRoleCommandInput, AssumeRoleCommandOutp
   };
 };
 
-/** GetSessionToken is logged as a read but stores a session: sts declares it in readOnlyEvents. */
+/** GetSessionToken is logged as a read but stores a session: sts declares it write(…, { loggedReadOnly: true }). */
 export const getSessionToken: OpHandler<GetSessionTokenCommandInput, GetSessionTokenCommandOutput> = async (input, ctx) => {
   // Any temporary credentials (ASIA…), whether from AssumeRole or GetSessionToken itself.
   if (ctx.principal.type === "AssumedRole" || ctx.accessKeyId.startsWith("ASIA")) {

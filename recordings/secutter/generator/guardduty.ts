@@ -1,6 +1,6 @@
 /** GuardDuty at discovery: detectors in both regions and findings computed from the same events as the logs. */
 import type { Finding } from "@aws-sdk/client-guardduty";
-import type { CloudTrailRecord } from "../../../emulator/scenario/types.ts";
+import type { CloudTrailRecord } from "../../../emulator/core/records.ts";
 import type { GuardDutyState } from "../../../emulator/services/guardduty/state.ts";
 import type { Stored } from "../../../emulator/services/stored.ts";
 import { minerFlows, minerWindow } from "./flows.ts";

@@ -3,9 +3,9 @@
  * feature; the instance role's credentials were used from outside AWS to steal a DB dump and launch miners.
  */
 
-import type { GeneratorOptions, ScenarioContent } from "../../../emulator/scenario/types.ts";
+import type { GeneratorOptions, ScenarioContent } from "../../../emulator/core/scenario.ts";
 import type { CloudTrailState } from "../../../emulator/services/cloudtrail/state.ts";
-import type { BucketRecord, S3State } from "../../../emulator/state/objects.ts";
+import type { BucketRecord, S3State } from "../../../emulator/services/s3/object-store.ts";
 import { buildAthena } from "./athena.ts";
 import { buildEc2 } from "./ec2.ts";
 import { buildGuardDuty } from "./guardduty.ts";

@@ -2,8 +2,8 @@
  * The recording's S3 objects. Keys and dates are laid out eagerly (cheap); bodies are generated and gzipped
  * on first read and cached, and a bucket's listing computes sizes and ETags the first time it is asked for.
  */
-import type { CloudTrailRecord } from "../../../emulator/scenario/types.ts";
-import { etagOf, type ObjectMeta, type RecordingObjects } from "../../../emulator/state/objects.ts";
+import type { CloudTrailRecord, ObjectMeta, RecordingObjects } from "../../../emulator/core/records.ts";
+import { etagOf } from "../../../emulator/services/s3/object-store.ts";
 import { ATTACKER_SITE_USER, dumpBody, gz, iconBody, SITE_USERS, stolenCredentialBody } from "./content.ts";
 import { FLOW_HEADER, flowLine, flowModel } from "./flows.ts";
 import { Rng } from "./prng.ts";

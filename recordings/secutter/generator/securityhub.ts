@@ -7,11 +7,11 @@ import type { CloudTrailState } from "../../../emulator/services/cloudtrail/stat
 import type { Ec2State } from "../../../emulator/services/ec2/state.ts";
 import type { GuardDutyState } from "../../../emulator/services/guardduty/state.ts";
 import type { IamState } from "../../../emulator/services/iam/state.ts";
+import type { S3State } from "../../../emulator/services/s3/object-store.ts";
 import type { ControlResult } from "../../../emulator/services/securityhub/controls.ts";
 import { observe } from "../../../emulator/services/securityhub/evaluation.ts";
 import { enableHub } from "../../../emulator/services/securityhub/hub.ts";
 import { emptySecurityHubState, type SecurityHubState } from "../../../emulator/services/securityhub/state.ts";
-import type { S3State } from "../../../emulator/state/objects.ts";
 import type { Story } from "./story.ts";
 import { iso } from "./time.ts";
 import { ACCOUNT, DAY, HOME, MIN, type Region, T, USE1 } from "./world.ts";

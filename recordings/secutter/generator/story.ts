@@ -2,7 +2,7 @@
  * The CloudTrail history of the secutter account: two weeks of routine calls, the attack with the stolen
  * instance-role session, and the CTO's first response. Offsets are laid out first, then placed on the anchor.
  */
-import type { CloudTrailRecord } from "../../../emulator/scenario/types.ts";
+import type { CloudTrailRecord } from "../../../emulator/core/records.ts";
 import { dumpBody, TOKEN_LEN } from "./content.ts";
 import { Rng } from "./prng.ts";
 import { iso, jstDate, jstHour, jstMidnight, jstWeekday } from "./time.ts";

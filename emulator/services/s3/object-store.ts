@@ -1,35 +1,15 @@
 /**
- * S3 object storage: the recording's objects (read-only, never copied) overlaid by what the responder
- * writes. Bodies written at run time are content-addressed files, so no object key ever becomes a path.
+ * S3's domain model: buckets, objects, versions and multipart uploads — the recording's objects (read-only, never
+ * copied) overlaid by what the responder writes. Metadata lives in the account state (so it commits and rolls back
+ * with the transaction that wrote it); bodies written at run time are content-addressed files, so no object key
+ * ever becomes a path, and a rolled-back write leaves at most an unreferenced blob.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AccountState } from "./store.ts";
-
-export interface ObjectMeta {
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: string;
-  contentType?: string;
-  metadata?: Record<string, string>;
-  storageClass?: string;
-  contentEncoding?: string;
-  contentDisposition?: string;
-  contentLanguage?: string;
-  cacheControl?: string;
-  /** Object tags (x-amz-tagging), in order. */
-  tags?: { Key: string; Value: string }[];
-  /** Parts of a multipart upload; its ETag is then "<md5 of part md5s>-<n>". */
-  partsCount?: number;
-  /** Set once the bucket has had versioning: the S3 version id ("null" for unversioned writes). */
-  versionId?: string;
-  /** In a version history: a delete marker rather than an object version. */
-  deleteMarker?: boolean;
-  /** sha256 of a body stored in the state directory; absent for recording objects. */
-  blob?: string;
-}
+import type { AccountState, ObjectMeta, RecordingObjects } from "../../core/records.ts";
+import type { Runtime } from "../../core/runtime.ts";
+import type { ServiceLifecycle } from "../../core/service.ts";
 
 export interface BucketRecord {
   name: string;
@@ -89,19 +69,6 @@ export interface VersionedResult {
 export interface S3State {
   buckets: Record<string, BucketRecord>;
 }
-
-/** The recording's objects; `list` returns them sorted by key. */
-export interface RecordingObjects {
-  list(accountId: string, bucket: string): readonly ObjectMeta[];
-  head(accountId: string, bucket: string, key: string): ObjectMeta | undefined;
-  read(accountId: string, bucket: string, key: string): Buffer | undefined;
-  /** The file that holds the body, where the recording keeps it in one: readers that take paths (Athena) link it. */
-  file?(accountId: string, bucket: string, key: string): string | undefined;
-  /** The directories every path `file` returns lies under (readers may be allowed to read them in place). */
-  fileRoots?(): string[];
-}
-
-export const noRecordingObjects: RecordingObjects = { list: () => [], head: () => undefined, read: () => undefined };
 
 /** AWS version ids are 32 url-safe characters. */
 export function newVersionId(): string {
@@ -397,3 +364,30 @@ export class ObjectStore {
     b.deleted = b.deleted.filter((k) => k !== key);
   }
 }
+
+const stores = new WeakMap<Runtime, ObjectStore>();
+
+/** The runtime's S3 objects: one store per runtime, made on first use (Athena, CloudTrail delivery and grading share it). */
+export function objectsOf(runtime: Runtime): ObjectStore {
+  let store = stores.get(runtime);
+  if (!store) {
+    const blobDir = join(runtime.stateDir, "blobs");
+    const made = new ObjectStore((id) => runtime.account(id), runtime.recordingObjects, blobDir);
+    // Readers that cache by version (Athena) must see objects a rollback took away and those a reset restored.
+    runtime.onRollback(() => made.invalidate());
+    runtime.onReset(() => {
+      rmSync(blobDir, { recursive: true, force: true });
+      made.invalidate();
+    });
+    stores.set(runtime, made);
+    store = made;
+  }
+  return store;
+}
+
+/** S3 beside its API: the store exists from the start, so a reset removes the blobs of earlier runs too. */
+export const objectStoreLifecycle: ServiceLifecycle = {
+  start: (runtime) => {
+    objectsOf(runtime);
+  },
+};

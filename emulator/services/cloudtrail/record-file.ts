@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { Float64List } from "../core/typed-lists.ts";
+import { Float64List } from "../../core/typed-lists.ts";
 
 const CHUNK = 1 << 20;
 

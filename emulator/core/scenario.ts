@@ -1,10 +1,6 @@
 /** What a loaded scenario provides to the runtime, whether read from files or generated from code. */
-import type { RecordingObjects } from "../state/objects.ts";
-import type { AccountState } from "../state/store.ts";
 import type { ScenarioManifest } from "./manifest.ts";
-
-/** A CloudTrail record as delivered to S3 (eventVersion, userIdentity, eventTime, …). */
-export type CloudTrailRecord = Record<string, unknown> & { eventID: string; eventTime: string; eventName: string; eventSource: string };
+import type { AccountState, CloudTrailRecord, RecordingObjects } from "./records.ts";
 
 export interface ScenarioContent {
   /** Initial mutable state per account, times already shifted to the anchor. */
