@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
+import { writeInstalledSecrets } from "../emulator/state/install-credentials.ts";
 import { signedFetch } from "../test/helpers/signed-fetch.ts";
 import { freePort, ms, percentile, spawnQuiet, stop, table, timeCalls, waitFor } from "./lib.ts";
 
@@ -29,6 +30,7 @@ function client(port: number, credentials = creds): EC2Client {
 
 async function irRange(dir: string): Promise<Target & { body: string }> {
   const port = await freePort();
+  writeInstalledSecrets(dir, { [creds.accessKeyId]: creds.secretAccessKey });
   const proc = spawnQuiet(process.execPath, ["bin/ir-range.js", "start", "--scenario", "basic", "--port", String(port), "--state-dir", dir, "--quiet"]);
   const ec2 = client(port);
   await waitFor(async () => !!(await ec2.send(new DescribeInstancesCommand({}))).Reservations, 30_000);

@@ -12,6 +12,7 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import { GuardDutyClient, ListFindingsCommand } from "@aws-sdk/client-guardduty";
 import { createEmulator, type Emulator } from "../emulator/server/app.ts";
 import { eventIndex, warmLookupIndex } from "../emulator/services/cloudtrail/lookup.ts";
+import { writeInstalledSecrets } from "../emulator/state/install-credentials.ts";
 import { sdkRequest } from "../test/helpers/wire.ts";
 import { ms, percentile, table, timeCalls, writeBenchScenario } from "./lib.ts";
 import { BENCH_ACCOUNT, BENCH_DETECTOR } from "./synthetic.ts";
@@ -36,6 +37,7 @@ export async function loadBenchHistory(
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
   const loadStart = performance.now();
+  writeInstalledSecrets(join(root, "state"), { [creds.accessKeyId]: creds.secretAccessKey });
   const emu = await createEmulator({ scenario: "bench-history", stateDir: join(root, "state"), recordingsDir: join(root, "recordings") });
   const loadMs = performance.now() - loadStart;
   const indexStart = performance.now();

@@ -77,7 +77,7 @@ export function rng(seed: number): () => number {
  */
 export function writeBenchScenario(
   recordings: string,
-  s: { name: string; accountId: string; credentials: { accessKeyId: string; secretAccessKey: string }; principalId: string; generator: string },
+  s: { name: string; accountId: string; credentials: { accessKeyId: string }; principalId: string; generator: string },
 ): void {
   const dir = join(recordings, s.name);
   mkdirSync(dir, { recursive: true });
@@ -96,7 +96,7 @@ export function writeBenchScenario(
       credentials: [
         {
           label: "responder",
-          ...s.credentials,
+          accessKeyId: s.credentials.accessKeyId,
           principal: { type: "IAMUser", accountId: s.accountId, arn: `arn:aws:iam::${s.accountId}:user/bench`, principalId: s.principalId, userName: "bench" },
         },
       ],

@@ -32,11 +32,12 @@ async function startToFirstAnswer(scenario: string, memory: boolean): Promise<St
   const port = await freePort();
   // Read before the clock starts: this process's own work must not compete with the server's start.
   const m = (await import("../emulator/scenario/loader.ts")).loadScenario(scenario).manifest;
-  const c = m.credentials.find((x) => x.label === m.responder) ?? m.credentials[0];
+  // The state directory's keys are made here, before the server starts, and the server reads the same file.
+  const credentials = (await import("../emulator/state/install-credentials.ts")).responderCredential(dir, m);
   const cfg = {
     endpoint: `http://127.0.0.1:${port}`,
     region: m.homeRegion,
-    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken },
+    credentials,
     forcePathStyle: true,
     maxAttempts: 1,
   };
@@ -97,3 +98,6 @@ console.log(await benchHistory());
 
 console.log("");
 console.log(await (await import("./athena.ts")).benchAthena());
+
+console.log("");
+console.log(await (await import("./robustness.ts")).benchRobustness());

@@ -96,8 +96,6 @@ async function warmCodeCaches() {
   const { HttpRequest } = await import("@smithy/protocol-http");
   const { SignatureV4 } = await import("@smithy/signature-v4");
   const scenario = "secutter";
-  const m = JSON.parse(readFileSync(join(root, "recordings", scenario, "scenario.json"), "utf8"));
-  const cred = m.credentials.find((c) => c.label === (m.responder ?? "responder")) ?? m.credentials[0];
   const state = mkdtempSync(join(tmpdir(), "ir-range-build-"));
   const proc = spawn(process.execPath, [join(root, "bin", "ir-range.js"), "start", "--scenario", scenario, "--port", "0", "--state-dir", state, "--quiet"], {
     stdio: ["ignore", "pipe", "ignore"],
@@ -105,19 +103,24 @@ async function warmCodeCaches() {
   });
   const exited = new Promise((resolve) => proc.on("exit", resolve));
   try {
-    const endpoint = await new Promise((resolve, reject) => {
+    // The export lines name the endpoint and this state directory's keys (made at its first start).
+    const exported = await new Promise((resolve, reject) => {
       let out = "";
       const timer = setTimeout(() => reject(new Error("no export lines")), 30_000);
       proc.stdout.on("data", (d) => {
         out += d;
-        const url = /AWS_ENDPOINT_URL=(\S+)/.exec(out)?.[1];
-        if (url) {
+        const field = (name) => new RegExp(`${name}=(\\S+)`).exec(out)?.[1];
+        if (field("AWS_ENDPOINT_URL") && field("AWS_REGION")) {
           clearTimeout(timer);
-          resolve(new URL(url));
+          resolve({
+            endpoint: new URL(field("AWS_ENDPOINT_URL")),
+            cred: { accessKeyId: field("AWS_ACCESS_KEY_ID"), secretAccessKey: field("AWS_SECRET_ACCESS_KEY") },
+          });
         }
       });
       exited.then(() => reject(new Error("exited")));
     });
+    const { endpoint, cred } = exported;
     const body = "Action=GetCallerIdentity&Version=2011-06-15";
     const signer = new SignatureV4({ credentials: cred, region: "us-east-1", service: "sts", sha256: Sha256 });
     const req = await signer.sign(

@@ -2,7 +2,7 @@
  * Run unmodified @aws-sdk/client-* code against ir-range: `clientConfig` for a running server, and
  * `startInProcess` which routes the SDK's requests to *.amazonaws.com into the emulator with msw — no port.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HttpResponse, http } from "msw";
@@ -10,6 +10,8 @@ import { setupServer } from "msw/node";
 import { loadScenario } from "../emulator/scenario/loader.ts";
 import { createEmulator, type Emulator } from "../emulator/server/app.ts";
 import { fromFetch, responseParts } from "../emulator/server/http-wire.ts";
+import { responderCredential } from "../emulator/state/install-credentials.ts";
+import { defaultStateDir } from "../emulator/state/state-dir.ts";
 
 export interface ShimCredentials {
   accessKeyId: string;
@@ -27,18 +29,27 @@ export interface ClientConfig {
   maxAttempts: number;
 }
 
-function responder(scenario: string, recordingsDir?: string): { region: string; credentials: ShimCredentials } {
-  const m = loadScenario(scenario, recordingsDir).manifest;
-  const c = m.credentials.find((x) => x.label === m.responder) ?? m.credentials[0];
-  return { region: m.homeRegion, credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken } };
-}
-
-/** Config for SDK clients talking to a running `ir-range start` (default http://127.0.0.1:4566). */
-export function clientConfig(opts: { scenario?: string; endpoint?: string; region?: string } = {}): ClientConfig {
-  const r = responder(opts.scenario ?? "secutter");
+/**
+ * Config for SDK clients talking to a running `ir-range start` (default http://127.0.0.1:4566). The keys are the
+ * responder's of the server's state directory (`stateDir`, default .ir-range/<scenario> or IR_RANGE_STATE_DIR, as
+ * `ir-range start` uses), whose secret each installation makes; without that directory, the AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY that `eval "$(ir-range env)"` exported.
+ */
+export function clientConfig(opts: { scenario?: string; endpoint?: string; region?: string; stateDir?: string } = {}): ClientConfig {
+  const scenario = opts.scenario ?? "secutter";
+  const m = loadScenario(scenario).manifest;
+  const dir = opts.stateDir ?? defaultStateDir(scenario);
+  const env = process.env;
+  let credentials: ShimCredentials;
+  if (existsSync(dir)) credentials = responderCredential(dir, m);
+  else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    credentials = { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN };
+  } else {
+    throw new Error(`no ir-range state directory at ${dir} and no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: start the range (npm start) or pass stateDir`);
+  }
   return {
-    region: opts.region ?? r.region,
-    credentials: r.credentials,
+    region: opts.region ?? m.homeRegion,
+    credentials,
     endpoint: opts.endpoint ?? "http://127.0.0.1:4566",
     forcePathStyle: true,
     maxAttempts: 1,
@@ -67,10 +78,11 @@ export async function startInProcess(opts: { scenario?: string; stateDir?: strin
   );
   // Anything not bound for AWS is an error, never silently let out.
   server.listen({ onUnhandledRequest: "error" });
-  const r = responder(scenario, opts.recordingsDir);
+  const credentials = emulator.runtime.responder();
+  const home = emulator.runtime.manifest.homeRegion;
   return {
     emulator,
-    config: (region = r.region) => ({ region, credentials: r.credentials, forcePathStyle: true, maxAttempts: 1 }),
+    config: (region = home) => ({ region, credentials, forcePathStyle: true, maxAttempts: 1 }),
     close: async () => {
       server.close();
       await emulator.close();

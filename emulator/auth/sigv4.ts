@@ -210,7 +210,8 @@ function headerSignature(req: WireRequest, auth: SigV4Auth, secretAccessKey: str
   if (!date) return undefined;
   const headers = signedHeaderValues(req, auth);
   headers.set("x-amz-date", date);
-  // A signed x-amz-content-sha256 is the payload hash as given (S3's UNSIGNED-PAYLOAD among them).
+  // S3 signs the payload hash the client declares (a hash, UNSIGNED-PAYLOAD or STREAMING-…); the dispatcher then checks
+  // a declared hash against the body, for every service (request-checks.ts).
   const declared = auth.signedHeaders.includes("x-amz-content-sha256");
   const payloadHash = headers.get("x-amz-content-sha256") ?? (declared ? EMPTY_SHA256 : sha256Hex(req.body));
   return signatureOf(req, auth, secretAccessKey, date, headers, groupQuery(req.query), payloadHash);

@@ -1,4 +1,5 @@
 /** `ir-range grade` and `ir-range answers --template`. */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import type { Lang } from "../grading/grade.ts";
 import { loadScenario } from "../scenario/loader.ts";
@@ -11,14 +12,15 @@ export function registerGradeCommands(program: Command, fail: (e: unknown) => ne
     .command("grade")
     .description("grade the running range: answers, containment in the live state, order of your own calls")
     .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
+    .option("--state-dir <dir>", "the server's state directory, where its admin token is (default: the one the server names)")
     .option("--answers <file>", "your answers (answers.yaml or .json)")
     .option("--json", "machine-readable output (score, maxScore, items)")
     .option("--lang <lang>", "en or ja", "en")
-    .action(async (opts: { endpoint: string; answers?: string; json?: boolean; lang: string }) => {
+    .action(async (opts: { endpoint: string; stateDir?: string; answers?: string; json?: boolean; lang: string }) => {
       try {
         const [{ formatReport, grade }, { loadAnswers, loadAssessment }, { fetchSnapshot }] = await grading();
         const lang: Lang = opts.lang === "ja" ? "ja" : "en";
-        const snap = await fetchSnapshot(opts.endpoint);
+        const snap = await fetchSnapshot(opts.endpoint, { stateDir: opts.stateDir && resolve(opts.stateDir) });
         const assessment = loadAssessment(loadScenario(snap.scenario).dir);
         const answers = opts.answers ? loadAnswers(opts.answers) : {};
         const report = grade(assessment, snap, answers, lang);

@@ -1,9 +1,12 @@
 /** The ir-range command: start, brief, env, profile, reset. */
-import { rmSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { ADMIN_TOKEN_FILE, adminAuthorization, readAdminToken } from "../server/admin-token.ts";
+import { responderCredential } from "../state/install-credentials.ts";
 import { readLock, StateDirInUseError } from "../state/lock.ts";
+import { defaultStateDir } from "../state/state-dir.ts";
 import { writeProfile } from "./aws-config.ts";
 import { registerGradeCommands } from "./grade.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
@@ -23,11 +26,16 @@ function parseClock(v: string): Date {
   return d;
 }
 
-const defaultStateDir = (scenario: string) => resolve(process.env.IR_RANGE_STATE_DIR ?? `.ir-range/${scenario}`);
-
-function exportsFor(scenario: string, endpoint: string): string[] {
+/** The responder's keys with this state directory's secret (made at its first use: `start`, `env` or `profile`). */
+function responderOf(scenario: string, stateDir: string | undefined) {
   const m = loadScenario(scenario).manifest;
-  const cred = m.credentials.find((c) => c.label === m.responder) ?? m.credentials[0];
+  const dir = stateDir ? resolve(stateDir) : defaultStateDir(scenario);
+  mkdirSync(dir, { recursive: true });
+  return { m, cred: responderCredential(dir, m) };
+}
+
+function exportsFor(scenario: string, endpoint: string, stateDir: string | undefined): string[] {
+  const { m, cred } = responderOf(scenario, stateDir);
   const lines = [
     `export AWS_ENDPOINT_URL=${endpoint}`,
     `export AWS_ACCESS_KEY_ID=${cred.accessKeyId}`,
@@ -89,7 +97,7 @@ program
       out.push("", m.briefing.en.trim(), "", m.briefing.ja.trim(), "");
       out.push("Point the AWS CLI or SDK at the range with:");
     }
-    out.push(...exportsFor(scenario, server.url));
+    out.push(...exportsFor(scenario, server.url, stateDir));
     if (!opts.quiet) out.push("", "(or run `ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
     process.stdout.write(`${out.join("\n")}\n`);
     // While the responder reads the briefing, build what the recording left until needed (the CloudTrail records):
@@ -117,9 +125,10 @@ program
   .description("print the export lines for the scenario's responder credentials")
   .option("--scenario <name>", "scenario under recordings/")
   .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
-  .action((opts: { scenario?: string; endpoint: string }) => {
+  .option("--state-dir <dir>", "the state directory whose keys to print (default: .ir-range/<scenario>)")
+  .action((opts: { scenario?: string; endpoint: string; stateDir?: string }) => {
     try {
-      process.stdout.write(`${exportsFor(scenarioName(opts.scenario), opts.endpoint).join("\n")}\n`);
+      process.stdout.write(`${exportsFor(scenarioName(opts.scenario), opts.endpoint, opts.stateDir).join("\n")}\n`);
     } catch (e) {
       fail(e);
     }
@@ -131,10 +140,10 @@ program
   .option("--scenario <name>", "scenario under recordings/")
   .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
   .option("--profile <name>", "profile name", "ir-range")
-  .action((opts: { scenario?: string; endpoint: string; profile: string }) => {
+  .option("--state-dir <dir>", "the state directory whose keys to write (default: .ir-range/<scenario>)")
+  .action((opts: { scenario?: string; endpoint: string; profile: string; stateDir?: string }) => {
     try {
-      const m = loadScenario(scenarioName(opts.scenario)).manifest;
-      const cred = m.credentials.find((c) => c.label === m.responder) ?? m.credentials[0];
+      const { m, cred } = responderOf(scenarioName(opts.scenario), opts.stateDir);
       const files = writeProfile({
         profile: opts.profile,
         endpoint: opts.endpoint,
@@ -161,7 +170,10 @@ program
     const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
     const owner = readLock(stateDir);
     if (owner?.endpoint) {
-      const res = await fetch(`${owner.endpoint}/_ir-range/reset`, { method: "POST" }).catch(fail);
+      // The reset route needs the state directory's admin token (docs/security.md): we are its owner, a web page is not.
+      const token = readAdminToken(stateDir);
+      if (!token) fail(new Error(`cannot read ${join(stateDir, ADMIN_TOKEN_FILE)}: run ir-range reset as the user who started the server`));
+      const res = await fetch(`${owner.endpoint}/_ir-range/reset`, { method: "POST", headers: { authorization: adminAuthorization(token) } }).catch(fail);
       if (!res.ok) fail(new Error(`the server at ${owner.endpoint} refused the reset (${res.status})`));
       process.stdout.write(`reset scenario "${scenario}" on the running server ${owner.endpoint}\n`);
       return;

@@ -28,7 +28,6 @@ const principal = z.object({
 export const credentialSchema = z.object({
   label: z.string().check(z.minLength(1)),
   accessKeyId: z.string().check(z.regex(/^(AKIA|ASIA)[A-Z0-9]{12,}$/, "must look like an AWS access key id (AKIA…/ASIA…)")),
-  secretAccessKey: z.string().check(z.minLength(16)),
   sessionToken: z.optional(z.string()),
   principal,
 });

@@ -20,9 +20,32 @@ export interface ResolvedCredential {
 
 export type CredentialResolver = (runtime: Runtime, accessKeyId: string) => ResolvedCredential | undefined;
 
-/** The append-only record of the range's own calls. */
-export interface JournalApi {
-  readonly records: readonly JournalRecord[];
+/** What the journal's index keeps of a record, read without touching the file. */
+export interface JournalSummary {
+  /** eventTime in epoch ms. */
+  time: number;
+  eventSource: string;
+  /** The record's readOnly is true. */
+  readOnly: boolean;
+  /** The call failed (the record has an errorCode). */
+  failed: boolean;
+}
+
+/**
+ * The append-only record of the range's own calls. Records live on disk; positions run from 0 to length - 1 in the
+ * order of the calls, and stay valid until the journal is cleared (a reset), which changes `generation`.
+ */
+export interface JournalApi extends Iterable<JournalRecord> {
+  readonly length: number;
+  readonly generation: number;
+  /** Record i (read from disk: each call gives a new object). */
+  read(i: number): JournalRecord;
+  /** Record i as JSON.stringify wrote it (what LookupEvents returns as CloudTrailEvent). */
+  readJson(i: number): string;
+  /** Records from..from+count-1, as many as there are, in one read. */
+  page(from: number, count: number): JournalRecord[];
+  /** Record i's time, source and flags, from the in-memory index. */
+  summary(i: number): JournalSummary;
   append(record: JournalRecord): void;
   onAppend(listener: (r: JournalRecord) => void): void;
 }

@@ -1,6 +1,7 @@
 /** What grading reads: the live state, the journal and the clock, fetched once and never changed. */
 import type { JournalRecord, StateDoc } from "../core/records.ts";
 import type { Runtime } from "../core/runtime.ts";
+import { adminAuthorization, adminTokenFor } from "../server/admin-token.ts";
 import type { Ec2State } from "../services/ec2/state.ts";
 import type { GuardDutyState } from "../services/guardduty/state.ts";
 import type { IamState } from "../services/iam/state.ts";
@@ -41,8 +42,13 @@ export function globalState<K extends keyof GlobalStates>(snap: GradingSnapshot,
   return (snap.state.accounts[snap.accountId]?.global[service] ?? {}) as Partial<GlobalStates[K]>;
 }
 
-export async function fetchSnapshot(endpoint: string): Promise<GradingSnapshot> {
-  const res = await fetch(`${endpoint.replace(/\/$/, "")}/_ir-range/snapshot`);
+/**
+ * The snapshot of a running range. Its route needs the admin token: given, else read from the state directory (given,
+ * else the one the server names), as only the user who started the range can.
+ */
+export async function fetchSnapshot(endpoint: string, opts: { token?: string; stateDir?: string } = {}): Promise<GradingSnapshot> {
+  const token = opts.token ?? (await adminTokenFor(endpoint, opts.stateDir));
+  const res = await fetch(`${endpoint.replace(/\/$/, "")}/_ir-range/snapshot`, { headers: { authorization: adminAuthorization(token) } });
   if (!res.ok) throw new Error(`${endpoint} answered ${res.status} for its grading snapshot`);
   return (await res.json()) as GradingSnapshot;
 }
@@ -55,6 +61,7 @@ export function snapshotOf(rt: Runtime): GradingSnapshot {
     anchor: rt.anchor.toISOString(),
     now: rt.clock.now().toISOString(),
     state: rt.document,
-    journal: rt.journal.records,
+    // Read from disk a page at a time; grading runs offline, once.
+    journal: [...rt.journal],
   };
 }

@@ -14,7 +14,16 @@ export function jsonBody(schema: NormalizedSchema, value: unknown, useJsonName: 
   return s.flush() || "{}";
 }
 
-export const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+/**
+ * Characters XML 1.0 allows neither raw nor as a reference (C0 controls but tab, CR and LF; U+FFFE, U+FFFF; lone
+ * surrogates). An error message that echoes one from the request ("The user with name \u0011 cannot be found.") would
+ * make the whole answer unreadable to a conforming parser (botocore's expat: "not well-formed"), so each becomes U+FFFD.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters XML forbids is the point.
+const XML_INVALID = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+export const xmlEscape = (s: string) =>
+  s.replace(XML_INVALID, "\ufffd").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 
 /**
  * State keeps times as ISO strings (it is JSON); the serializers want Dates. Walks the output schema and

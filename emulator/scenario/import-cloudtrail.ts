@@ -156,7 +156,6 @@ export function importCloudTrail(inputs: string[], opts: ImportOptions): ImportR
 
   const accessKeyId = `AKIA${pick(BASE32, randomBytes(16))}`;
   const userId = `AIDA${pick(BASE32, randomBytes(16))}`;
-  const secretAccessKey = randomBytes(30).toString("base64").replace(/[+/]/g, "A").slice(0, 40);
   const created = new Date(Date.parse(first) - 30 * 24 * 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const trailName = "management-events";
   const trailArn = `arn:aws:cloudtrail:${homeRegion}:${accountId}:trail/${trailName}`;
@@ -173,7 +172,6 @@ export function importCloudTrail(inputs: string[], opts: ImportOptions): ImportR
       {
         label: "responder",
         accessKeyId,
-        secretAccessKey,
         principal: { type: "IAMUser", accountId, arn: `arn:aws:iam::${accountId}:user/ir-responder`, principalId: userId, userName: "ir-responder" },
       },
     ],

@@ -10,7 +10,9 @@ import { ServiceRouter } from "../router/service-router.ts";
 import { loadScenario } from "../scenario/loader.ts";
 import { allServices } from "../services/index.ts";
 import { RangeRuntime } from "../state/runtime.ts";
+import { ensureAdminToken } from "./admin-token.ts";
 import { type ConnectionInfo, Dispatcher } from "./dispatch.ts";
+import { adminRefusal, localOnlyGuard, preflightRefusal, type Refusal, refuse } from "./host-guard.ts";
 import { awsListener } from "./http-wire.ts";
 
 export interface EmulatorOptions {
@@ -56,11 +58,24 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
   };
 }
 
-/** The range's own routes under /_ir-range/ (health, briefing, journal, snapshot, reset). */
-export function createApp(emulator: Emulator, info: () => Record<string, unknown>): express.Express {
+/**
+ * The range's own routes under /_ir-range/: health and briefing are open (no secrets); journal, snapshot and reset
+ * change state or reveal secrets (every key's SecretAccessKey is in the snapshot) and need the admin token
+ * (docs/security.md, "Local-only"). No route answers a CORS preflight.
+ */
+export function createApp(emulator: Emulator, info: () => Record<string, unknown>, adminToken: string): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
+  const guarded =
+    (check: (req: express.Request) => Refusal | undefined): express.RequestHandler =>
+    (req, res, next) => {
+      const refused = check(req);
+      if (refused) refuse(res, refused);
+      else next();
+    };
+  app.use(guarded(preflightRefusal));
+  const admin = guarded((req) => adminRefusal(req, adminToken));
   app.get("/_ir-range/health", (_req, res) => {
     res.json({ status: "ok", ...info() });
   });
@@ -68,14 +83,25 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
     const lang = req.query.lang === "ja" ? "ja" : "en";
     res.type("text/plain; charset=utf-8").send(emulator.runtime.scenario.briefing[lang]);
   });
-  app.get("/_ir-range/journal", (_req, res) => {
-    res.json({ records: emulator.runtime.journal.records });
+  app.get("/_ir-range/journal", admin, (req, res, next) => {
+    // A page at a time, oldest first: ?limit= (default 1000, at most 10000) and ?next= from the page before. The
+    // page is read from disk off the event loop and its lines sent as they are stored (docs/security.md).
+    const { limit: rawLimit, next: token } = req.query;
+    const limit = rawLimit === undefined ? 1000 : Math.min(Number(rawLimit), 10_000);
+    if (!Number.isInteger(limit) || limit < 1 || (token !== undefined && typeof token !== "string")) {
+      res.status(400).json({ error: "limit must be a whole number from 1 to 10000; next, the token of the page before" });
+      return;
+    }
+    emulator.runtime.journal.pageLinesAsync(token, limit).then((page) => {
+      if (!page) res.status(400).json({ error: "next is not a token of this journal (it was reset, or the token is not ours)" });
+      else res.type("application/json").send(`{"records":[${page.lines.join(",")}]${page.next ? `,"next":${JSON.stringify(page.next)}` : ""}}`);
+    }, next);
   });
   // Everything grading reads, in one consistent read; grading never calls the AWS APIs, so it adds no journal lines.
-  app.get("/_ir-range/snapshot", (_req, res) => {
+  app.get("/_ir-range/snapshot", admin, (_req, res) => {
     res.json(snapshotOf(emulator.runtime));
   });
-  app.post("/_ir-range/reset", async (_req, res) => {
+  app.post("/_ir-range/reset", admin, async (_req, res) => {
     await emulator.runtime.reset();
     res.json({ status: "reset", anchor: emulator.runtime.anchor.toISOString() });
   });
@@ -91,25 +117,48 @@ export interface RunningServer {
   url: string;
   port: number;
   emulator: Emulator;
+  /** The state directory's admin token (`<stateDir>/admin-token`), for the admin-only /_ir-range/ routes. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
 export async function startServer(opts: EmulatorOptions & { host?: string; port?: number }): Promise<RunningServer> {
   const emulator = await createEmulator(opts);
   const host = opts.host ?? "127.0.0.1";
+  // Made at the first start of the state directory (its lock is ours now), kept across restarts and resets.
+  const adminToken = await Promise.resolve()
+    .then(() => ensureAdminToken(opts.stateDir))
+    .catch(async (e) => {
+      await emulator.close();
+      throw e;
+    });
   let url = "";
   const m = emulator.runtime.scenario.manifest;
-  const app = createApp(emulator, () => ({
-    scenario: m.name,
-    accountId: m.accountId,
-    region: m.homeRegion,
-    endpoint: url,
-    now: emulator.runtime.clock.now().toISOString(),
-    anchor: emulator.runtime.anchor.toISOString(),
-  }));
+  const app = createApp(
+    emulator,
+    () => ({
+      scenario: m.name,
+      accountId: m.accountId,
+      region: m.homeRegion,
+      endpoint: url,
+      // Where the CLI finds the admin token: readable only by the user who started the range.
+      stateDir: emulator.runtime.stateDir,
+      now: emulator.runtime.clock.now().toISOString(),
+      anchor: emulator.runtime.anchor.toISOString(),
+    }),
+    adminToken,
+  );
   const aws = awsListener(emulator.handle);
+  // Local-only: a request that does not name this range as its Host, or comes from another web origin, is refused
+  // before any route sees it (host-guard.ts).
+  const localOnly = localOnlyGuard(host);
   // AWS calls go straight to the dispatcher; only the range's own routes pay for express.
-  const server = createServer((req, res) => (OWN_ROUTES.test(req.url ?? "") ? app(req, res) : aws(req, res)));
+  const server = createServer((req, res) => {
+    const refused = localOnly(req);
+    if (refused) refuse(res, refused);
+    else if (OWN_ROUTES.test(req.url ?? "")) app(req, res);
+    else aws(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 4566, host, () => {
@@ -128,6 +177,7 @@ export async function startServer(opts: EmulatorOptions & { host?: string; port?
     url,
     port,
     emulator,
+    adminToken,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {

@@ -1,8 +1,11 @@
 /**
- * The request pipeline, readable top to bottom: request id → signature → service → codec → operation →
- * input → handler (in a transaction when its operation is declared to mutate) → response; every authenticated call to
- * an operation of the service is journaled, failures and unimplemented operations included.
+ * The request pipeline, readable top to bottom: request id → service → credentials and signature from the headers →
+ * the body, within its operation's size limit → payload hash → codec → operation → input → handler (in a transaction
+ * when its operation is declared to mutate) → response; every authenticated call to an operation of the service is
+ * journaled, failures and unimplemented operations included. A request from the HTTP listener arrives with its body
+ * still on the socket (body.ts): nothing of it is read before the headers have been found to be a valid caller's.
  */
+import { checkPayload, checkRegion, checkSessionToken, checkTime } from "../auth/request-checks.ts";
 import { parseSigV2Query, type SigV2Query, verifySigV2Query } from "../auth/sigv2.ts";
 import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
@@ -10,14 +13,15 @@ import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { SchemaModule, ServiceDefinition } from "../core/service.ts";
-import type { Principal, RequestContext } from "../core/types.ts";
+import type { Principal, ProtocolName, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
 import { bucketFromHost } from "../protocols/codecs/rest-xml.ts";
 import { InputError } from "../protocols/decode.ts";
-import { operationsOf } from "../protocols/schema.ts";
-import type { WireRequest, WireResponse } from "../protocols/wire.ts";
+import { type OperationSchemas, operationsOf } from "../protocols/schema.ts";
+import { isFormBody, type WireRequest, type WireResponse } from "../protocols/wire.ts";
 import type { ServiceRouter } from "../router/service-router.ts";
+import { BodyAbortedError, BodyTooLargeError, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, type PendingBody, pendingBody, UNSIGNED_BODY_BYTES } from "./body.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
@@ -37,6 +41,44 @@ function unknownServiceResponse(req: WireRequest, requestId: string): WireRespon
   const message =
     "Could not determine the AWS service this request is for (no SigV4 credential scope, X-Amz-Target, host or Action matched a service ir-range serves).";
   return codec.error(new AwsError(json ? "UnknownOperationException" : "InvalidAction", message, 400), undefined, requestId);
+}
+
+/** A body over its limit, as each protocol's front end refuses it. */
+function tooLarge(protocol: ProtocolName, e: BodyTooLargeError, streamed: boolean): AwsError {
+  if (protocol === "restXml") {
+    return streamed
+      ? new AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400, {
+          ProposedSize: String(e.proposedSize),
+          MaxSizeAllowed: String(e.limit),
+        })
+      : new AwsError("MaxMessageLengthExceeded", "Your request was too big.", 400);
+  }
+  const message = `Request must be smaller than ${e.limit} bytes.`;
+  return protocol === "awsQuery" || protocol === "ec2Query"
+    ? new AwsError("RequestEntityTooLarge", message, 413)
+    : new AwsError("RequestEntityTooLargeException", message, 413);
+}
+
+/** Whether the operation's input payload is a stream (S3's PutObject and UploadPart): the object limit applies. */
+function streamedInput(op: OperationSchemas): boolean {
+  let streamed = streamedOps.get(op);
+  if (streamed === undefined) {
+    streamed = false;
+    for (const [, member] of op.input.structIterator()) if (member.getMergedTraits().httpPayload && member.isStreaming()) streamed = true;
+    streamedOps.set(op, streamed);
+  }
+  return streamed;
+}
+
+const streamedOps = new WeakMap<OperationSchemas, boolean>();
+
+/** What the headers established about a caller, before the body is read. */
+interface HeaderAuth {
+  principal: Principal;
+  secretAccessKey: string;
+  badSignature: AwsError;
+  /** The signature was verified from the headers (it does not cover the body's own hash). */
+  verified: boolean;
 }
 
 function inputErrorToAws(e: InputError, vocab: ErrorVocabulary, svc: ServiceDefinition): AwsError {
@@ -60,14 +102,30 @@ export class Dispatcher {
     const requestId = newRequestId();
     const auth = parseSigV4(req);
     const v2 = auth ? undefined : parseSigV2Query(req);
+    const pending = pendingBody(req);
+    // A form body's fields may be all that names the service (no signing name, target or host does): then the body is
+    // read first — only a little of it when nothing signs the request, which is refused wherever it goes.
+    if (pending && isFormBody(req) && req.method === "POST" && !v2 && !(auth && this.router.all.some((s) => s.signingName === auth.service))) {
+      try {
+        req.body = await pending.read(auth ? MAX_REQUEST_BYTES : UNSIGNED_BODY_BYTES);
+      } catch (e) {
+        if (!(e instanceof BodyTooLargeError)) throw e;
+        return codecs.awsQuery.error(tooLarge("awsQuery", e, false), undefined, requestId);
+      }
+    }
+    // An unsigned request may be routed by its path, which needs schemas the router loads once, on demand.
+    const ready = this.router.prepare(req);
+    if (ready) await ready;
     const routed = this.router.route(req, auth, v2 !== undefined);
     if (!routed) return unknownServiceResponse(req, requestId);
     const svc = routed.service;
     const codec = codecs[svc.protocol];
     const vocab = codec.vocabulary;
     try {
-      return await this.handleService(req, conn, svc, codec, routed.region, auth ?? v2, requestId);
+      return await this.handleService(req, conn, svc, codec, routed.region, auth ?? v2, requestId, pending);
     } catch (e) {
+      // The client went away mid-body: there is no one to answer.
+      if (e instanceof BodyAbortedError) throw e;
       if (e instanceof AwsError) return codec.error(e, svc, requestId);
       if (e instanceof InputError) return codec.error(inputErrorToAws(e, vocab, svc), svc, requestId);
       this.log(`internal error in ${svc.id}: ${(e as Error).stack ?? e}`);
@@ -87,35 +145,82 @@ export class Dispatcher {
     return mod;
   }
 
-  private authenticate(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined): Principal {
+  /**
+   * Everything about the caller that the headers (and query) show: credentials present, time, region, key, session
+   * token, expiry, and the signature itself unless it covers a hash of the body that only the body can give.
+   */
+  private authenticateHead(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined): HeaderAuth {
     const v = codec.vocabulary;
-    if (!auth) throw new AwsError(v.missingAuth, "Request is missing Authentication Token", 403);
-    const cred = this.runtime.resolveCredential(auth.accessKeyId);
-    const invalid =
-      svc.protocol === "ec2Query" ? "AWS was not able to validate the provided access credentials" : "The security token included in the request is invalid.";
-    if (!cred?.active) {
-      throw new AwsError(
-        v.unknownKey,
-        svc.protocol === "restXml" ? "The AWS Access Key Id you provided does not exist in our records." : invalid,
-        v.unknownKeyStatus,
-      );
+    // Worded as each front end words it: S3 "Access Denied", the REST/JSON gateways "Missing Authentication Token".
+    if (!auth) {
+      const message =
+        svc.protocol === "restXml"
+          ? "Access Denied"
+          : svc.protocol === "restJson1"
+            ? "Missing Authentication Token"
+            : "Request is missing Authentication Token";
+      throw new AwsError(v.missingAuth, message, 403);
     }
-    if (cred.sessionToken && cred.sessionToken !== ("sessionToken" in auth ? auth.sessionToken : new Map(req.query).get("x-amz-security-token")))
-      throw new AwsError(v.unknownKey, invalid, v.unknownKeyStatus);
+    const badSignature = new AwsError(
+      v.badSignature,
+      "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+      v.badSignatureStatus,
+    );
+    // Checked before the key is looked up, as AWS's front ends do: an old or future request fails whoever signed it.
+    checkTime(req, auth, svc.protocol, Date.now());
+    if ("region" in auth) checkRegion(auth, svc.protocol, { code: v.badSignature, status: v.badSignatureStatus }, this.runtime.manifest.regions);
+    const cred = this.runtime.resolveCredential(auth.accessKeyId);
+    const invalid = new AwsError(
+      v.unknownKey,
+      svc.protocol === "restXml"
+        ? "The AWS Access Key Id you provided does not exist in our records."
+        : svc.protocol === "ec2Query"
+          ? "AWS was not able to validate the provided access credentials"
+          : "The security token included in the request is invalid.",
+      v.unknownKeyStatus,
+    );
+    if (!cred?.active) throw invalid;
+    checkSessionToken(req, auth, cred.sessionToken, {
+      invalidToken: svc.protocol === "restXml" ? new AwsError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400) : invalid,
+      badSignature,
+    });
     if (cred.expiration && Date.parse(cred.expiration) <= this.runtime.clock.now().getTime()) {
       throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
     }
-    const verified =
-      "expires" in auth ? verifySigV2Query(req, auth, cred.secretAccessKey, bucketFromHost(req.headers.host)) : verifySigV4(req, auth, cred.secretAccessKey);
-    if (!verified) {
-      throw new AwsError(
-        v.badSignature,
-        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
-        v.badSignatureStatus,
-      );
-    }
+    // A header signature without a signed x-amz-content-sha256 signs the body's hash: it waits for the body.
+    const bodySigned = !("expires" in auth) && !auth.presigned && !auth.signedHeaders.includes("x-amz-content-sha256");
+    if (!bodySigned && !this.verifySignature(req, auth, cred.secretAccessKey)) throw badSignature;
     // Not { ...principal, accessKeyId }: that form is slow in Node 20's V8 (see parseSigV4).
-    return Object.assign({}, cred.principal, { accessKeyId: auth.accessKeyId });
+    const principal = Object.assign({}, cred.principal, { accessKeyId: auth.accessKeyId });
+    return { principal, secretAccessKey: cred.secretAccessKey, badSignature, verified: !bodySigned };
+  }
+
+  private verifySignature(req: WireRequest, auth: SigV4Auth | SigV2Query, secretAccessKey: string): boolean {
+    return "expires" in auth ? verifySigV2Query(req, auth, secretAccessKey, bucketFromHost(req.headers.host)) : verifySigV4(req, auth, secretAccessKey);
+  }
+
+  /** With the body at hand: the signature that covers it, and the declared payload hash against it. */
+  private authenticateBody(req: WireRequest, svc: ServiceDefinition, auth: SigV4Auth | SigV2Query, head: HeaderAuth): Principal {
+    if (!head.verified && !this.verifySignature(req, auth, head.secretAccessKey)) throw head.badSignature;
+    // The signature covers the declared payload hash; the body must be the one it hashes.
+    if (!("expires" in auth) && !auth.presigned) checkPayload(req, svc.protocol, head.badSignature);
+    return head.principal;
+  }
+
+  /**
+   * The body, read now if it is still on the socket, within the limit of the operation (the object limit for a
+   * streamed payload, else MAX_REQUEST_BYTES); over it, the protocol's error, before more than the limit is read.
+   */
+  private async takeBody(req: WireRequest, pending: PendingBody | undefined, svc: ServiceDefinition, op: OperationSchemas | undefined): Promise<void> {
+    const streamed = op !== undefined && streamedInput(op);
+    const limit = streamed ? MAX_OBJECT_BYTES : MAX_REQUEST_BYTES;
+    try {
+      if (pending) req.body = await pending.read(limit);
+      else if (req.body.length > limit) throw new BodyTooLargeError(req.body.length, limit);
+    } catch (e) {
+      if (e instanceof BodyTooLargeError) throw tooLarge(svc.protocol, e, streamed);
+      throw e;
+    }
   }
 
   private async handleService(
@@ -126,14 +231,19 @@ export class Dispatcher {
     region: string | undefined,
     auth: SigV4Auth | SigV2Query | undefined,
     requestId: string,
+    pending?: PendingBody,
   ): Promise<WireResponse> {
-    const principal = this.authenticate(req, svc, codec, auth);
+    const head = this.authenticateHead(req, svc, codec, auth);
+    const mod = this.loadedModules.get(svc.id) ?? (await this.schemasOf(svc));
+    // Only S3's operations are known before the body (the query protocols' Action is in it); theirs set the limit.
+    let route = svc.protocol === "restXml" ? codec.route(req, svc, mod) : undefined;
+    await this.takeBody(req, pending, svc, route ? operationsOf(mod).get(route.operation) : undefined);
+    const principal = this.authenticateBody(req, svc, auth as SigV4Auth | SigV2Query, head);
     const callRegion = svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION);
     // Last-used data lives in memory until the next commit, much as AWS updates it with a delay.
     const use = { serviceName: svc.endpointPrefix, region: callRegion, time: this.runtime.clock.now() };
     for (const s of this.router.all) s.noteKeyUse?.(this.runtime, principal.accessKeyId, use);
-    const mod = this.loadedModules.get(svc.id) ?? (await this.schemasOf(svc));
-    const route = codec.route(req, svc, mod);
+    if (svc.protocol !== "restXml") route = codec.route(req, svc, mod);
     const op = route ? operationsOf(mod).get(route.operation) : undefined;
     // An operation the SDK does not know is no call of this service: the protocol's error, and nothing to journal.
     if (!route || !op)

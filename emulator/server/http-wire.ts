@@ -6,8 +6,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
-import { BodyTooLargeError, decodeAwsChunked, isAwsChunked, readBody } from "./body.ts";
+import { decodeAwsChunked, deferBody, isAwsChunked, SocketBody } from "./body.ts";
 import type { ConnectionInfo } from "./dispatch.ts";
+
+const EMPTY = Buffer.alloc(0);
 
 type Handle = (req: WireRequest, conn: ConnectionInfo) => Promise<WireResponse>;
 
@@ -27,7 +29,7 @@ export function wireRequest(method: string, pathAndQuery: string, headers: Recor
   };
 }
 
-/** A request node:http received, with its body read. */
+/** A request node:http received, with the body given (empty while it is still on the socket). */
 export function toWire(req: IncomingMessage, body: Buffer): WireRequest {
   const headers: Record<string, string> = {};
   const raw = req.headers;
@@ -73,22 +75,61 @@ export function send(res: ServerResponse, wire: WireResponse, head: boolean): vo
   res.end(head ? undefined : body);
 }
 
-/** The node:http listener for AWS API calls. */
+/** How long an answer given before the request's body arrived waits for the rest of it before closing anyway. */
+const LINGER_MS = 30_000;
+
+/**
+ * An answer given before the request's body was read (refused from its headers, or over its size limit): the head
+ * and body leave at once with `Connection: close`, and the rest of the request body is read and dropped — memory
+ * stays flat — before the socket closes. Closing on a client still sending would reset the connection, and a reset
+ * can discard the answer before the client reads it; so the close waits for the end of the body, or LINGER_MS.
+ */
+function sendBeforeBody(req: IncomingMessage, res: ServerResponse, wire: WireResponse, head: boolean): void {
+  const body = wire.body;
+  if (body instanceof Readable) {
+    wire.headers.connection = "close";
+    send(res, wire, head);
+    req.resume();
+    return;
+  }
+  const headers = wire.headers;
+  headers.connection = "close";
+  if (!headers["content-length"]) headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.byteLength);
+  res.writeHead(wire.status, headers);
+  if (!head) res.write(body);
+  const finish = () => {
+    clearTimeout(timer);
+    req.off("end", finish);
+    req.off("close", finish);
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(finish, LINGER_MS);
+  timer.unref();
+  req.on("end", finish);
+  req.on("close", finish);
+  // Flowing with no data listener: what arrives is dropped.
+  req.resume();
+}
+
+/**
+ * The node:http listener for AWS API calls. The body stays on the socket until the dispatcher has authenticated the
+ * request from its headers and asks for it with the operation's size limit (body.ts).
+ */
 export function awsListener(handle: Handle): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    readBody(req)
-      .then(
-        async (body) => {
-          const remote = req.socket.remoteAddress ?? "127.0.0.1";
-          const sourceIp = remote.startsWith("::ffff:") ? remote.slice(7) : remote;
-          const wire = await handle(toWire(req, body), { sourceIp });
-          send(res, wire, req.method === "HEAD");
-        },
-        (e: unknown) => {
-          res.statusCode = e instanceof BodyTooLargeError ? 413 : 400;
-          res.end();
-        },
-      )
+    const remote = req.socket.remoteAddress ?? "127.0.0.1";
+    const sourceIp = remote.startsWith("::ffff:") ? remote.slice(7) : remote;
+    const wire = toWire(req, EMPTY);
+    const body = new SocketBody(req, wire.headers);
+    deferBody(wire, body);
+    const head = req.method === "HEAD";
+    handle(wire, { sourceIp })
+      .then((out) => {
+        // A body read whole, or one that had arrived whole anyway (none at all, a small one): the usual answer.
+        if (body.state === "complete" || (body.state !== "reading" && req.complete)) send(res, out, head);
+        else if (body.state === "reading") res.destroy();
+        else sendBeforeBody(req, res, out, head);
+      })
       .catch(() => {
         // The dispatcher answers every error itself; this is a response that could not be written (a bad header value).
         if (res.headersSent) res.destroy();

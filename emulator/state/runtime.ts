@@ -5,6 +5,7 @@ import type { ScenarioManifest } from "../core/manifest.ts";
 import type { AccountState, CloudTrailRecord, RecordingObjects, StateDoc } from "../core/records.ts";
 import type { CredentialResolver, ResolvedCredential, Runtime } from "../core/runtime.ts";
 import type { LoadedScenario, ScenarioContent } from "../core/scenario.ts";
+import { type InstalledCredential, installedSecrets, responderCredential } from "./install-credentials.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
 import { StateStore } from "./store.ts";
@@ -34,6 +35,8 @@ export class RangeRuntime implements Runtime {
   private queue: Promise<unknown> = Promise.resolve();
   private closers: (() => void | Promise<void>)[] = [];
   private rollbackListeners: (() => void)[] = [];
+  /** The manifest's credentials' secrets, made for this state directory. */
+  private readonly secrets: Map<string, string>;
   private resetListeners: (() => void | Promise<void>)[] = [];
 
   private constructor(
@@ -47,6 +50,7 @@ export class RangeRuntime implements Runtime {
     this.releaseLock = release;
     this.resolvers = opts.credentialResolvers ?? [];
     this.journal = new Journal(opts.stateDir);
+    this.secrets = installedSecrets(opts.stateDir, opts.scenario.manifest);
     // Through this.content, which reset replaces: holders of recordingObjects always read the current recording.
     this.recordingObjects = {
       list: (a, b) => this.content.objects.list(a, b),
@@ -127,12 +131,18 @@ export class RangeRuntime implements Runtime {
 
   resolveCredential(accessKeyId: string): ResolvedCredential | undefined {
     const c = this.scenario.manifest.credentials.find((x) => x.accessKeyId === accessKeyId);
-    if (c) return { accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken, principal: c.principal, active: true };
+    const secret = c && this.secrets.get(accessKeyId);
+    if (c && secret) return { accessKeyId, secretAccessKey: secret, sessionToken: c.sessionToken, principal: c.principal, active: true };
     for (const r of this.resolvers) {
       const found = r(this, accessKeyId);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /** The keys a user of this state directory signs with (the scenario's responder, this installation's secret). */
+  responder(): InstalledCredential {
+    return responderCredential(this.stateDir, this.scenario.manifest);
   }
 
   transact<T>(fn: () => T | Promise<T>): Promise<T> {

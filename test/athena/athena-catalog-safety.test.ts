@@ -26,9 +26,9 @@ import {
 import { GetDatabasesCommand, GetPartitionsCommand, GetTableCommand, GetTablesCommand, GlueClient } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { aws, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
-import { BUCKET, OUTPUT, ok, query, upload, waitFor } from "./helpers.ts";
+import { BUCKET, OUTPUT, ok, query, waitFor } from "./helpers.ts";
 
 let server: TestServer;
 let ath: AthenaClient;
@@ -41,12 +41,15 @@ const JSON_LINES = [
   { user: "mallory", Action: "upload", n: 40, tags: ["x"], meta: { ip: "203.0.113.9", ok: true } },
 ];
 
-beforeAll(async () => {
+/**
+ * A fresh server with the lab database and its app_events table over two days of JSON lines, partitions not yet
+ * loaded (MSCK REPAIR TABLE does that): each catalog test starts from this and changes only its own server.
+ */
+async function startLab(): Promise<void> {
   server = await startTestServer({ scenario: "basic", clock: "2024-01-15T12:00:00Z" });
   ath = new AthenaClient(server.sdk());
   glue = new GlueClient(server.sdk());
   s3 = new S3Client(server.sdk());
-  await upload(s3, "cloudtrail");
   for (const [day, lines] of [
     ["2024-01-14", JSON_LINES.slice(0, 2)],
     ["2024-01-15", JSON_LINES.slice(2)],
@@ -62,18 +65,35 @@ beforeAll(async () => {
      LOCATION 's3://${BUCKET}/app/'`,
     { database: "lab" },
   );
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+}
+
+const repair = () => ok(ath, "MSCK REPAIR TABLE app_events", { database: "lab" });
+
+/** Registers a fresh lab (startLab) for each test of the enclosing describe. */
+function freshLabPerTest(): void {
+  beforeEach(startLab, 60_000);
+  afterEach(async () => {
+    await server?.stop();
+  });
+}
+
+/** Registers one lab (startLab) for the enclosing describe, whose tests only read it or change what no other test reads. */
+function sharedLab(): void {
+  beforeAll(startLab, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+}
 
 describe("DDL and utility statements", () => {
+  freshLabPerTest();
+
   it("MSCK REPAIR TABLE finds Hive-style partitions; the openx JSON serde maps keys case-insensitively", async () => {
     const empty = await ok(ath, "SELECT count(*) FROM app_events", { database: "lab" });
     expect(empty.rows).toEqual([["0"]]);
-    const repair = await ok(ath, "MSCK REPAIR TABLE app_events", { database: "lab" });
-    expect(repair.exec.StatementType).toBe("DDL");
-    expect(repair.rows.flat().join("\n")).toContain("Repair: Added partition to metastore app_events:dt=2024-01-15");
+    const repaired = await repair();
+    expect(repaired.exec.StatementType).toBe("DDL");
+    expect(repaired.rows.flat().join("\n")).toContain("Repair: Added partition to metastore app_events:dt=2024-01-15");
     const r = await ok(ath, "SELECT dt, user, action, n, tags, meta.ip, meta FROM app_events ORDER BY n", { database: "lab" });
     expect(r.rows).toEqual([
       ["2024-01-14", "alice", "login", "1", "[a, b]", "192.0.2.1", "{ip=192.0.2.1, ok=true}"],
@@ -119,6 +139,7 @@ describe("DDL and utility statements", () => {
   });
 
   it("CREATE VIEW and CREATE TABLE AS SELECT give queryable relations", async () => {
+    await repair();
     await ok(ath, "CREATE VIEW uploads AS SELECT user, n FROM app_events WHERE action = 'upload'", { database: "lab" });
     const v = await ok(ath, "SELECT sum(n) FROM lab.uploads");
     expect(v.rows).toEqual([["45"]]);
@@ -174,6 +195,8 @@ describe("DDL and utility statements", () => {
 });
 
 describe("catalog APIs (Athena and Glue views of the same catalog)", () => {
+  sharedLab();
+
   it("Athena lists the data catalog, databases and table metadata", async () => {
     const cats = await ath.send(new ListDataCatalogsCommand({}));
     expect(cats.DataCatalogsSummary).toEqual([{ CatalogName: "AwsDataCatalog", Type: "GLUE", Status: "CREATE_COMPLETE" }]);
@@ -196,6 +219,7 @@ describe("catalog APIs (Athena and Glue views of the same catalog)", () => {
   });
 
   it("Glue GetDatabases / GetTables / GetTable / GetPartitions show the same tables", async () => {
+    await repair();
     const dbs = await glue.send(new GetDatabasesCommand({}));
     expect(dbs.DatabaseList?.map((d) => d.Name)).toEqual(["default", "lab"]);
     const tables = await glue.send(new GetTablesCommand({ DatabaseName: "lab" }));
@@ -233,63 +257,79 @@ describe("catalog APIs (Athena and Glue views of the same catalog)", () => {
   });
 });
 
-describe("a runaway query", () => {
-  it("does not block other API calls and StopQueryExecution cancels it", async () => {
-    const { QueryExecutionId } = await ath.send(
-      new StartQueryExecutionCommand({
-        QueryString: "SELECT count(*) FROM UNNEST(sequence(1, 200000)) AS a(x) CROSS JOIN UNNEST(sequence(1, 200000)) AS b(y) WHERE (x * y) % 7 = 3",
-        ResultConfiguration: { OutputLocation: OUTPUT },
-      }),
-    );
-    const id = QueryExecutionId as string;
-    let state: string | undefined;
-    for (let i = 0; i < 200 && state !== "RUNNING"; i++) {
-      state = (await ath.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status?.State;
-      if (state !== "RUNNING") await new Promise((r) => setTimeout(r, 20));
-    }
-    expect(state).toBe("RUNNING");
-    const t0 = Date.now();
-    await glue.send(new GetDatabasesCommand({}));
-    const quick = await ok(ath, "SELECT 1");
-    expect(quick.rows).toEqual([["1"]]);
-    expect(Date.now() - t0).toBeLessThan(3000);
-    await ath.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
-    const ex = await waitFor(ath, id, 10_000);
-    expect(ex.Status?.State).toBe("CANCELLED");
-  }, 30_000);
-});
+/** Queries that need no catalog share one server. */
+describe("queries of their own", () => {
+  beforeAll(async () => {
+    server = await startTestServer({ scenario: "basic", clock: "2024-01-15T12:00:00Z" });
+    ath = new AthenaClient(server.sdk());
+    glue = new GlueClient(server.sdk());
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
-describe("escape hatches are refused", () => {
-  it.each([
-    ["SELECT * FROM read_csv('/etc/passwd')", /^NOT_SUPPORTED: line 1:15: Function 'read_csv'/],
-    ["SELECT * FROM read_json_auto('/etc/hosts')", /^NOT_SUPPORTED: .*read_json_auto/],
-    ["SELECT * FROM read_parquet('x.parquet')", /^NOT_SUPPORTED: .*read_parquet/],
-    ["SELECT * FROM glob('/*')", /^NOT_SUPPORTED: .*glob/],
-    ["SELECT * FROM '/etc/passwd'", /^NOT_SUPPORTED: .*Reading files/],
-    ['SELECT * FROM "/etc/hostname.csv"', /^NOT_SUPPORTED: .*Reading files/],
-    ["SELECT read_text('/etc/passwd')", /^NOT_SUPPORTED: .*read_text/],
-    ["SELECT getenv('HOME')", /^NOT_SUPPORTED: .*getenv/],
-    ["SELECT current_setting('threads')", /^NOT_SUPPORTED: .*current_setting/],
-    ["SELECT * FROM duckdb_settings()", /^NOT_SUPPORTED: .*duckdb_settings/],
-    ["COPY (SELECT 1) TO '/tmp/x.csv'", /^NOT_SUPPORTED: .*COPY/],
-    ["ATTACH '/tmp/x.db' AS x", /^NOT_SUPPORTED: .*ATTACH/],
-    ["INSTALL httpfs", /^NOT_SUPPORTED: .*INSTALL/],
-    ["LOAD httpfs", /^NOT_SUPPORTED: .*LOAD/],
-    ["SET memory_limit = '100GB'", /^NOT_SUPPORTED: .*SET/],
-    ["PRAGMA database_list", /^NOT_SUPPORTED: .*PRAGMA/],
-    ["EXPORT DATABASE '/tmp/out'", /^NOT_SUPPORTED: .*EXPORT/],
-    ["IMPORT DATABASE '/tmp/out'", /^NOT_SUPPORTED: .*IMPORT/],
-    ["CALL pragma_version()", /^NOT_SUPPORTED: .*CALL/],
-    ["SELECT 1; SELECT 2", /^SYNTAX_ERROR: line 1:9: mismatched input ';'/],
-    ["WITH x AS (SELECT 1) SELECT * FROM x; COPY x TO '/tmp/y'", /^(SYNTAX_ERROR|NOT_SUPPORTED)/],
-  ])("%s", async (sql, reason) => {
-    const r = await query(ath, sql);
-    expect(r.exec.Status?.State).toBe("FAILED");
-    expect(r.exec.Status?.StateChangeReason).toMatch(reason);
+  describe("a runaway query", () => {
+    it("does not block other API calls and StopQueryExecution cancels it", async () => {
+      const { QueryExecutionId } = await ath.send(
+        new StartQueryExecutionCommand({
+          QueryString: "SELECT count(*) FROM UNNEST(sequence(1, 200000)) AS a(x) CROSS JOIN UNNEST(sequence(1, 200000)) AS b(y) WHERE (x * y) % 7 = 3",
+          ResultConfiguration: { OutputLocation: OUTPUT },
+        }),
+      );
+      const id = QueryExecutionId as string;
+      // Polled until it runs (QUEUED first), for at most 30 s.
+      let state: string | undefined;
+      for (const deadline = Date.now() + 30_000; state !== "RUNNING" && Date.now() < deadline; ) {
+        state = (await ath.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status?.State;
+        if (state === "QUEUED") await new Promise((r) => setTimeout(r, 20));
+        else expect(state).toBe("RUNNING");
+      }
+      expect(state).toBe("RUNNING");
+      await glue.send(new GetDatabasesCommand({}));
+      const quick = await ok(ath, "SELECT 1");
+      expect(quick.rows).toEqual([["1"]]);
+      // The quick query finished while the runaway one was still running: it did not wait its turn behind it.
+      expect((await ath.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status?.State).toBe("RUNNING");
+      await ath.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+      const ex = await waitFor(ath, id, 10_000);
+      expect(ex.Status?.State).toBe("CANCELLED");
+    }, 30_000);
+  });
+
+  describe("escape hatches are refused", () => {
+    it.each([
+      ["SELECT * FROM read_csv('/etc/passwd')", /^FUNCTION_NOT_FOUND: line 1:15: Function 'read_csv' not registered$/],
+      ["SELECT * FROM read_json_auto('/etc/hosts')", /^FUNCTION_NOT_FOUND: .*'read_json_auto' not registered/],
+      ["SELECT * FROM read_parquet('x.parquet')", /^FUNCTION_NOT_FOUND: .*'read_parquet' not registered/],
+      ["SELECT * FROM glob('/*')", /^FUNCTION_NOT_FOUND: .*'glob' not registered/],
+      ["SELECT * FROM '/etc/passwd'", /^NOT_SUPPORTED: .*Reading files/],
+      ['SELECT * FROM "/etc/hostname.csv"', /^NOT_SUPPORTED: .*Reading files/],
+      ["SELECT read_text('/etc/passwd')", /^FUNCTION_NOT_FOUND: .*'read_text' not registered/],
+      ["SELECT getenv('HOME')", /^FUNCTION_NOT_FOUND: .*'getenv' not registered/],
+      ["SELECT current_setting('threads')", /^FUNCTION_NOT_FOUND: .*'current_setting' not registered/],
+      ["SELECT * FROM duckdb_settings()", /^FUNCTION_NOT_FOUND: .*'duckdb_settings' not registered/],
+      ["COPY (SELECT 1) TO '/tmp/x.csv'", /^NOT_SUPPORTED: .*COPY/],
+      ["ATTACH '/tmp/x.db' AS x", /^NOT_SUPPORTED: .*ATTACH/],
+      ["INSTALL httpfs", /^NOT_SUPPORTED: .*INSTALL/],
+      ["LOAD httpfs", /^NOT_SUPPORTED: .*LOAD/],
+      ["SET memory_limit = '100GB'", /^NOT_SUPPORTED: .*SET/],
+      ["PRAGMA database_list", /^NOT_SUPPORTED: .*PRAGMA/],
+      ["EXPORT DATABASE '/tmp/out'", /^NOT_SUPPORTED: .*EXPORT/],
+      ["IMPORT DATABASE '/tmp/out'", /^NOT_SUPPORTED: .*IMPORT/],
+      ["CALL pragma_version()", /^NOT_SUPPORTED: .*CALL/],
+      ["SELECT 1; SELECT 2", /^SYNTAX_ERROR: line 1:9: mismatched input ';'/],
+      ["WITH x AS (SELECT 1) SELECT * FROM x; COPY x TO '/tmp/y'", /^(SYNTAX_ERROR|NOT_SUPPORTED)/],
+    ])("%s", async (sql, reason) => {
+      const r = await query(ath, sql);
+      expect(r.exec.Status?.State).toBe("FAILED");
+      expect(r.exec.Status?.StateChangeReason).toMatch(reason);
+    });
   });
 });
 
 describe.skipIf(!hasAwsCli)("CLI over the catalog", () => {
+  sharedLab();
+
   it("aws glue get-tables and aws athena list-table-metadata agree", async () => {
     const g = await aws(server, ["glue", "get-tables", "--database-name", "lab"]);
     expect(g.status, g.stderr).toBe(0);

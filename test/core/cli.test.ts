@@ -1,10 +1,11 @@
 /** The ir-range command as a user meets it: start prints exports, profile, health, reset, shutdown, locking. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { BIN, type StartedCli, startCli } from "../helpers/cli-process.ts";
 import { aws, hasAwsCli } from "../helpers/emulator.ts";
 
@@ -24,11 +25,10 @@ describe("ir-range start", () => {
     expect(cli.stdout()).toContain("Smoke-test account");
     expect(cli.stdout()).toContain("動作確認用アカウント");
     expect(cli.exports.AWS_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(cli.exports).toMatchObject({
-      AWS_ACCESS_KEY_ID: "AKIAIRRANGERESPOND01",
-      AWS_SECRET_ACCESS_KEY: "irRangeResponderSecretKey0000000000000001",
-      AWS_DEFAULT_REGION: "ap-northeast-1",
-    });
+    expect(cli.exports).toMatchObject({ AWS_ACCESS_KEY_ID: "AKIAIRRANGERESPOND01", AWS_DEFAULT_REGION: "ap-northeast-1" });
+    // The secret is this state directory's, made at its first start (never the recording's).
+    const stored = JSON.parse(readFileSync(join(dir, "state", "credentials.json"), "utf8"));
+    expect(cli.exports.AWS_SECRET_ACCESS_KEY).toBe(stored.AKIAIRRANGERESPOND01);
   });
 
   it("serves a health route outside the AWS namespace with the fixed clock", async () => {
@@ -36,7 +36,10 @@ describe("ir-range start", () => {
     const body = (await res.json()) as { status: string; scenario: string; now: string; anchor: string };
     expect(body.status).toBe("ok");
     expect(body.scenario).toBe("basic");
-    expect(Date.parse(body.now) - Date.parse("2026-03-01T12:00:00Z")).toBeLessThan(60_000);
+    // The clock started at --clock when the server started, and has run on with the wall clock since.
+    const elapsed = Date.parse(body.now) - Date.parse("2026-03-01T12:00:00Z");
+    expect(elapsed).toBeGreaterThanOrEqual(0);
+    expect(elapsed).toBeLessThanOrEqual(Date.now() - cli.spawnedAt);
     expect(body.anchor).toBe("2026-03-01T10:00:00.000Z");
   });
 
@@ -61,8 +64,9 @@ describe("ir-range start", () => {
 
     writeFileSync(join(dir, "config"), "[default]\nregion = eu-west-1\n\n[profile other]\nregion = us-west-2\noutput = text\n");
     writeFileSync(join(dir, "credentials"), "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = keepme\n");
-    await run(process.execPath, [BIN, "profile", "--scenario", "basic", "--endpoint", cli.exports.AWS_ENDPOINT_URL], { env });
-    await run(process.execPath, [BIN, "profile", "--scenario", "basic", "--endpoint", cli.exports.AWS_ENDPOINT_URL], { env }); // idempotent
+    const profile = [BIN, "profile", "--scenario", "basic", "--endpoint", cli.exports.AWS_ENDPOINT_URL, "--state-dir", join(dir, "state")];
+    await run(process.execPath, profile, { env });
+    await run(process.execPath, profile, { env }); // idempotent
     const config = readFileSync(join(dir, "config"), "utf8");
     expect(config).toContain("[profile other]\nregion = us-west-2\noutput = text");
     expect(config.match(/\[profile ir-range\]/g)).toHaveLength(1);
@@ -83,20 +87,42 @@ describe("ir-range start", () => {
     expect(viaFlag.stderr).toContain("InvalidClientTokenId");
   });
 
-  it("reset goes through the running server and empties the journal", async () => {
-    const before = (await (await fetch(`${cli.exports.AWS_ENDPOINT_URL}/_ir-range/journal`)).json()) as { records: unknown[] };
-    const { stdout } = await run(process.execPath, [BIN, "reset", "--scenario", "basic", "--state-dir", join(dir, "state")]);
+  it("reset goes through the running server: the journal is emptied and changes are undone", async () => {
+    // A server of its own: a reset moves the anchor to the reset's time, which the health test reads.
+    const stateDir = join(dir, "reset-state");
+    const own = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", stateDir, "--quiet"]);
+    onTestFinished(() => {
+      own.proc.kill("SIGKILL");
+    });
+    const s3 = new S3Client({
+      endpoint: own.exports.AWS_ENDPOINT_URL,
+      region: own.exports.AWS_DEFAULT_REGION,
+      credentials: { accessKeyId: own.exports.AWS_ACCESS_KEY_ID, secretAccessKey: own.exports.AWS_SECRET_ACCESS_KEY },
+      forcePathStyle: true,
+      maxAttempts: 1,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: "basic-evidence", Key: "before-reset.txt", Body: "x" }));
+    // The journal route wants the state directory's admin token where the range has one (docs/security.md).
+    const tokenFile = join(stateDir, "admin-token");
+    const headers: Record<string, string> = existsSync(tokenFile) ? { authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}` } : {};
+    const journal = async () =>
+      ((await (await fetch(`${own.exports.AWS_ENDPOINT_URL}/_ir-range/journal`, { headers })).json()) as { records: { eventName: string }[] }).records;
+    expect((await journal()).map((r) => r.eventName)).toContain("PutObject");
+    const { stdout } = await run(process.execPath, [BIN, "reset", "--scenario", "basic", "--state-dir", stateDir]);
     expect(stdout).toContain("on the running server");
-    const after = (await (await fetch(`${cli.exports.AWS_ENDPOINT_URL}/_ir-range/journal`)).json()) as { records: unknown[] };
-    expect(after.records).toHaveLength(0);
-    expect(before.records.length).toBeGreaterThanOrEqual(0);
+    expect(await journal()).toEqual([]);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: "basic-evidence" }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual(["notes/readme.txt"]);
   });
 
   it("shuts down gracefully on SIGTERM and frees the state directory", async () => {
-    cli.proc.kill("SIGTERM");
-    expect(await cli.exited).toBe(0);
-    const again = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", join(dir, "state"), "--quiet"]);
-    expect(again.stdout()).not.toContain("Smoke-test");
+    // A server of its own: the one the other tests use keeps running.
+    const stateDir = join(dir, "shutdown-state");
+    const first = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", stateDir, "--quiet"]);
+    expect(first.stdout()).not.toContain("Smoke-test");
+    first.proc.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    const again = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", stateDir, "--quiet"]);
     again.proc.kill("SIGTERM");
     expect(await again.exited).toBe(0);
   });

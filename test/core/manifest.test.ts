@@ -29,7 +29,7 @@ describe("scenario.json", () => {
       accountId: "12",
       regions: [],
       discoveredMinutesBeforeStart: 1.5,
-      credentials: [{ ...good.credentials[0], accessKeyId: "nope", secretAccessKey: "short" }],
+      credentials: [{ ...good.credentials[0], accessKeyId: "nope", principal: { ...good.credentials[0].principal, arn: "not-an-arn" } }],
       title: undefined,
     };
     let err: unknown;
@@ -46,7 +46,7 @@ describe("scenario.json", () => {
       "regions: Too small: expected array to have >=1 items",
       "discoveredMinutesBeforeStart: Invalid input: expected int, received number",
       "credentials.0.accessKeyId: must look like an AWS access key id (AKIA…/ASIA…)",
-      "credentials.0.secretAccessKey: Too small: expected string to have >=16 characters",
+      'credentials.0.principal.arn: Invalid string: must start with "arn:aws:"',
     ]);
   });
 });

@@ -35,8 +35,7 @@ export async function startTestServer(opts: { scenario?: string; clock?: string;
     port: 0,
   });
   const m = server.emulator.runtime.scenario.manifest;
-  const cred = m.credentials.find((c) => c.label === m.responder) ?? m.credentials[0];
-  const credentials = { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey, sessionToken: cred.sessionToken };
+  const credentials = server.emulator.runtime.responder();
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: stateDir,

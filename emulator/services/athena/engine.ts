@@ -1,21 +1,17 @@
 /**
- * DuckDB as Athena's engine. One in-memory instance per running scenario; tables come from the S3 objects
- * (tables.ts keeps them current). The instance is locked down: no extension loading, no file access outside
- * a private directory holding the objects' files and our own load files, configuration frozen.
+ * DuckDB as Athena's engine. One in-memory instance per running scenario, in a process of its own (duckproc.ts):
+ * a native abort inside DuckDB ends that process, the queries in flight fail, and the next query starts another.
+ * Tables come from the S3 objects (tables.ts keeps them current). The instance is locked down: no extension
+ * loading, no file access outside a private directory holding the objects' files and our own load files,
+ * configuration frozen; and queries reach it only through the translator's allow-list of functions.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
-import type { DuckDBConnection, DuckDBInstance, DuckDBType } from "@duckdb/node-api";
-
-type DuckDBModule = typeof import("@duckdb/node-api");
-/** DuckDB's native module loads with the first query, not at every emulator start. */
-let TypeId: DuckDBModule["DuckDBTypeId"];
-
-import { importExternal } from "../../core/external.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";
 import { objectsOf } from "../s3/object-store.ts";
+import { type Conn, DuckProcess, type TypeDesc } from "./duckproc.ts";
 import type { Scope } from "./locations.ts";
 import { NATIVE_MACROS } from "./native.ts";
 import { type HiveType, parseHiveType } from "./sql/hivetypes.ts";
@@ -40,27 +36,121 @@ export interface ResultSet {
   rows: (string | null)[][];
 }
 
+/** The macros every translated query may call (functions.ts's ENGINE_MACROS names them for the allow-list). */
+export const ENGINE_MACROS_SQL = [
+  // json_value gives a scalar's JSON text (NULL for objects and arrays, as Presto's json_extract_scalar) in one parse.
+  "CREATE MACRO __json_extract_scalar(j, p) AS CAST(json_value(j, p) AS JSON) ->> '$'",
+  "CREATE MACRO __ipaddress(x) AS CASE WHEN regexp_matches(CAST(x AS VARCHAR), '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$') THEN (CAST(split_part(x, '.', 1) AS BIGINT) << 24) + (CAST(split_part(x, '.', 2) AS BIGINT) << 16) + (CAST(split_part(x, '.', 3) AS BIGINT) << 8) + CAST(split_part(x, '.', 4) AS BIGINT) END",
+  "CREATE MACRO __cidr_contains(c, ip) AS ip >= __ipaddress(split_part(c, '/', 1)) AND ip < __ipaddress(split_part(c, '/', 1)) + (CAST(1 AS BIGINT) << (32 - CAST(split_part(c, '/', 2) AS INTEGER)))",
+  ...NATIVE_MACROS,
+  "CREATE MACRO __json_size(j, p) AS CASE json_type(json_extract(j, p)) WHEN 'ARRAY' THEN json_array_length(json_extract(j, p)) WHEN 'OBJECT' THEN len(json_keys(json_extract(j, p))) ELSE 0 END",
+];
+
+/** The instance's settings, then frozen: `readable` are the only directories DuckDB may open (the first is ours). */
+function setupStatements(dir: string, readable: string[]): string[] {
+  return [
+    // GLOBAL: every query runs on its own connection and must see these.
+    "SET GLOBAL TimeZone='UTC'",
+    "SET GLOBAL integer_division=true",
+    "SET enable_external_file_cache=false",
+    // Only our own directory (which holds what spills) and the recording's object files stay readable;
+    // then the configuration is frozen for every connection.
+    `SET temp_directory=${quoteString(join(dir, "spill"))}`,
+    `SET allowed_directories=[${readable.map(quoteString).join(", ")}]`,
+    "SET enable_external_access=false",
+    "SET lock_configuration=true",
+    ...ENGINE_MACROS_SQL,
+  ];
+}
+
+// --- private directories ------------------------------------------------------------------------------------
+
+/** Engine directories are named ir-range-athena-<pid>-<random>: a start removes those of processes gone. */
+const DIR_PREFIX = "ir-range-athena-";
+const liveDirs = new Set<string>();
+let dirExitHook = false;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes the directories earlier emulators left behind when they were killed or crashed. */
+export function removeStaleDirs(root = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${DIR_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
+    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function makeDir(): string {
+  removeStaleDirs();
+  const dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+  liveDirs.add(dir);
+  if (!dirExitHook) {
+    dirExitHook = true;
+    // Whatever ends the process without closing the runtime (process.exit, an uncaught error) still removes them.
+    process.once("exit", () => {
+      for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  return dir;
+}
+
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  liveDirs.delete(dir);
+}
+
+// --- the engine -------------------------------------------------------------------------------------------------
+
+interface Backend {
+  proc: DuckProcess;
+  setup: Conn;
+}
+
+/** How long an interrupted query may take to stop before its engine process is killed (and restarted). */
+const STOP_GRACE_MS = 10_000;
+
 export class Engine {
   private readonly tables: TableLoader;
-  private running = new Map<string, { conn: DuckDBConnection; cancelled: boolean }>();
+  private running = new Map<string, { conn: Conn; cancelled: boolean; stop: () => void }>();
   private setupQueue: Promise<unknown> = Promise.resolve();
   private schemas = new Set<string>();
   /** Executions stopped before they reached DuckDB (still loading tables). */
   private stopped = new Set<string>();
+  private backendP: Promise<Backend> | undefined;
+  private current: DuckProcess | undefined;
+  private disposed = false;
+  /** How many times the engine process was started again after it stopped. */
+  restarts = 0;
 
   private constructor(
-    private readonly db: DuckDBInstance,
-    private readonly setup: DuckDBConnection,
-    private readonly dir: string,
+    readonly dir: string,
     /** Per-query limit (IR_RANGE_ATHENA_TIMEOUT_MS, default 120 s); memory is IR_RANGE_ATHENA_MEMORY (default 1GB). */
     private readonly timeoutMs: number,
-    roots: string[],
+    private readonly readable: string[],
+    private readonly say: (line: string) => void,
   ) {
     const host: DuckHost = {
       dir,
-      roots,
-      serial: (fn) => this.serial(() => fn(this.setup)),
-      connect: () => this.db.connect(),
+      roots: readable.slice(1),
+      serial: (fn) => this.serial(async () => fn((await this.backend()).setup)),
+      connect: async () => (await this.backend()).proc.connect(),
       ensureSchema: (setup, name) => this.ensureSchema(setup, name),
       log: (scope, line) => loadLogs.get(scope.runtime)?.(line),
     };
@@ -68,40 +158,77 @@ export class Engine {
   }
 
   /** `roots`: directories of the recording's object files, which DuckDB may read in place. */
-  static async create(roots: string[] = []): Promise<Engine> {
-    const dir = mkdtempSync(join(tmpdir(), "ir-range-athena-"));
+  static async create(roots: string[] = [], say: (line: string) => void = () => undefined): Promise<Engine> {
+    const dir = makeDir();
     const readable = [dir, ...roots].map((d) => (d.endsWith(sep) ? d : `${d}${sep}`));
-    const duck = await importExternal<DuckDBModule>("@duckdb/node-api");
-    TypeId = duck.DuckDBTypeId;
-    const db = await duck.DuckDBInstance.create(":memory:", {
-      autoinstall_known_extensions: "false",
-      autoload_known_extensions: "false",
-      memory_limit: process.env.IR_RANGE_ATHENA_MEMORY ?? "1GB",
-      threads: "2",
-    });
-    const setup = await db.connect();
-    for (const s of [
-      // GLOBAL: every query runs on its own connection and must see these.
-      "SET GLOBAL TimeZone='UTC'",
-      "SET GLOBAL integer_division=true",
-      "SET enable_external_file_cache=false",
-      // Only our own directory (which holds what spills) and the recording's object files stay readable;
-      // then the configuration is frozen for every connection.
-      `SET temp_directory=${quoteString(join(dir, "spill"))}`,
-      `SET allowed_directories=[${readable.map(quoteString).join(", ")}]`,
-      "SET enable_external_access=false",
-      "SET lock_configuration=true",
-      // json_value gives a scalar's JSON text (NULL for objects and arrays, as Presto's json_extract_scalar) in one parse.
-      "CREATE MACRO __json_extract_scalar(j, p) AS CAST(json_value(j, p) AS JSON) ->> '$'",
-      "CREATE MACRO __ipaddress(x) AS CASE WHEN regexp_matches(CAST(x AS VARCHAR), '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}$') THEN (CAST(split_part(x, '.', 1) AS BIGINT) << 24) + (CAST(split_part(x, '.', 2) AS BIGINT) << 16) + (CAST(split_part(x, '.', 3) AS BIGINT) << 8) + CAST(split_part(x, '.', 4) AS BIGINT) END",
-      "CREATE MACRO __cidr_contains(c, ip) AS ip >= __ipaddress(split_part(c, '/', 1)) AND ip < __ipaddress(split_part(c, '/', 1)) + (CAST(1 AS BIGINT) << (32 - CAST(split_part(c, '/', 2) AS INTEGER)))",
-      ...NATIVE_MACROS,
-      "CREATE MACRO __json_size(j, p) AS CASE json_type(json_extract(j, p)) WHEN 'ARRAY' THEN json_array_length(json_extract(j, p)) WHEN 'OBJECT' THEN len(json_keys(json_extract(j, p))) ELSE 0 END",
-    ]) {
-      await setup.run(s);
+    const engine = new Engine(dir, Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000), readable, say);
+    try {
+      await engine.backend();
+    } catch (e) {
+      await engine.dispose();
+      throw e;
     }
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    return new Engine(db, setup, dir, Number(process.env.IR_RANGE_ATHENA_TIMEOUT_MS ?? 120_000), readable.slice(1));
+    return engine;
+  }
+
+  /** The engine process and its setup connection, started on first use and again after it stopped. */
+  private backend(): Promise<Backend> {
+    if (this.disposed) return Promise.reject(new AthenaQueryError("GENERIC_INTERNAL_ERROR", "The query engine is shut down"));
+    if (!this.backendP) {
+      const options = {
+        autoinstall_known_extensions: "false",
+        autoload_known_extensions: "false",
+        memory_limit: process.env.IR_RANGE_ATHENA_MEMORY ?? "1GB",
+        threads: "2",
+      };
+      const started = DuckProcess.start(options, setupStatements(this.dir, this.readable)).then(async (proc) => {
+        proc.onCrash = (why) => this.crashed(proc, why);
+        this.current = proc;
+        return { proc, setup: await proc.connect() };
+      });
+      this.backendP = started;
+      started.catch(() => {
+        if (this.backendP === started) this.backendP = undefined;
+      });
+    }
+    return this.backendP;
+  }
+
+  /** The process stopped on its own: what lived in it (tables, views, schemas) is gone, and is rebuilt on demand. */
+  private crashed(proc: DuckProcess, why: string): void {
+    if (this.current !== proc) return;
+    this.current = undefined;
+    this.backendP = undefined;
+    this.schemas.clear();
+    this.tables.reset();
+    this.restarts++;
+    this.say(`athena: the query engine stopped (${why}); a new one starts with the next query`);
+  }
+
+  /** Ends the engine process at once, as a crash would (tests; a query that ignores its interrupt). */
+  kill(): void {
+    this.current?.kill();
+  }
+
+  /** Tests: whether the execution is inside DuckDB now (past loading its tables). */
+  inDuckDB(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Tests: resolves when the engine process running now has ended. */
+  processExited(): Promise<void> | undefined {
+    return this.current?.exited;
+  }
+
+  /** Tests only (no query reaches it): DuckDB SQL as is, on the setup connection, bypassing the translator. */
+  async runUnchecked(sql: string): Promise<void> {
+    await this.serial(async () => (await this.backend()).setup.run(sql));
+  }
+
+  /** CPU time and memory of the engine process. */
+  async processStats(): Promise<{ pid?: number; rss: number; cpuMs: number }> {
+    const b = await this.backend();
+    return { pid: b.proc.pid, ...(await b.proc.stats()) };
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -110,13 +237,16 @@ export class Engine {
     return run;
   }
 
-  /** Frees DuckDB and its directory when the runtime closes, once background loads have stopped. */
+  /** Stops the engine process and removes its directory when the runtime closes, once background loads have stopped. */
   async dispose(): Promise<void> {
     this.tables.interruptAll();
     await this.tables.idle();
-    this.setup.closeSync();
-    this.db.closeSync();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.disposed = true;
+    const b = this.backendP;
+    this.backendP = undefined;
+    this.current = undefined;
+    if (b) await b.then((x) => x.proc.close()).catch(() => undefined);
+    removeDir(this.dir);
   }
 
   schemaName(scope: Pick<Scope, "accountId" | "region">, db: string): string {
@@ -132,7 +262,7 @@ export class Engine {
     return withPath ? `${s}.${quoteIdent(`__data__${ref.name}`)}` : `${s}.${quoteIdent(ref.name)}`;
   }
 
-  private async ensureSchema(setup: DuckDBConnection, name: string): Promise<void> {
+  private async ensureSchema(setup: Conn, name: string): Promise<void> {
     if (this.schemas.has(name)) return;
     await setup.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(name)}`);
     this.schemas.add(name);
@@ -192,8 +322,9 @@ export class Engine {
           await visit(translate(t.viewSql ?? "", opts(ref.db)).refs, depth + 1);
           const v = translate(t.viewSql ?? "", opts(ref.db));
           await this.serial(async () => {
-            await this.ensureSchema(this.setup, this.schemaName(scope, ref.db));
-            await this.setup.run(`CREATE OR REPLACE VIEW ${this.relation(scope, ref, false)} AS ${v.sql}`);
+            const { setup } = await this.backend();
+            await this.ensureSchema(setup, this.schemaName(scope, ref.db));
+            await setup.run(`CREATE OR REPLACE VIEW ${this.relation(scope, ref, false)} AS ${v.sql}`);
           });
         } else {
           const schema = this.schemaName(scope, ref.db);
@@ -218,8 +349,10 @@ export class Engine {
     return prepared;
   }
 
-  /** Runs DuckDB SQL on its own connection so StopQueryExecution and the timeout can interrupt it. */
-  /** Runs `sql`: the prepared statement, or a statement that embeds it (e.g. `SELECT * FROM (…) LIMIT 0`). */
+  /**
+   * Runs `sql` (the prepared statement, or a statement that embeds it, e.g. `SELECT * FROM (…) LIMIT 0`) on a
+   * connection of its own, so StopQueryExecution and the timeout can interrupt it.
+   */
   async run(id: string, sql: string, prepared: Prepared): Promise<ResultSet & { raw: Record<string, unknown>[] }> {
     try {
       return await this.runOnce(id, sql, prepared);
@@ -235,21 +368,26 @@ export class Engine {
 
   private async runOnce(id: string, sql: string, names: { aliases: Set<string> }): Promise<ResultSet & { raw: Record<string, unknown>[] }> {
     if (this.stopped.delete(id)) throw new Cancelled();
-    const conn = await this.db.connect();
-    const entry = { conn, cancelled: false };
+    const { proc } = await this.backend();
+    const conn = await proc.connect();
+    // Interrupted, the query ends within moments; one that does not (stuck in native code) takes its process along.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const stop = () => {
+      conn.interrupt();
+      grace ??= setTimeout(() => proc.kill(), STOP_GRACE_MS);
+    };
+    const entry = { conn, cancelled: false, stop };
     this.running.set(id, entry);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      conn.interrupt();
+      stop();
     }, this.timeoutMs);
     try {
-      const reader = await conn.runAndReadAll(sql);
-      const types = reader.columnTypes();
-      const columns = reader.columnNames().map((n, i) => columnMeta(n, i, types[i], names));
-      const json = reader.getRowsJson();
-      const rows = json.map((r) => r.map((v, i) => formatValue(types[i], v)));
-      const raw = json.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]])));
+      const res = await conn.read(sql);
+      const columns = res.names.map((n, i) => columnMeta(n, i, res.types[i], names));
+      const rows = res.rows.map((r) => r.map((v, i) => formatValue(res.types[i], v)));
+      const raw = res.rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i]])));
       return { columns, rows, raw };
     } catch (e) {
       if (entry.cancelled) throw new Cancelled();
@@ -258,8 +396,9 @@ export class Engine {
       throw e;
     } finally {
       clearTimeout(timer);
+      clearTimeout(grace);
       this.running.delete(id);
-      conn.closeSync();
+      conn.close();
     }
   }
 
@@ -270,7 +409,7 @@ export class Engine {
       return false;
     }
     r.cancelled = true;
-    r.conn.interrupt();
+    r.stop();
     return true;
   }
 }
@@ -298,7 +437,7 @@ const engines = new WeakMap<Runtime, Promise<Engine>>();
 export function engineFor(runtime: Runtime): Promise<Engine> {
   let e = engines.get(runtime);
   if (!e) {
-    const created = Engine.create(objectsOf(runtime).recordingRoots());
+    const created = Engine.create(objectsOf(runtime).recordingRoots(), (line) => loadLogs.get(runtime)?.(line));
     e = created;
     engines.set(runtime, e);
     runtime.onClose(async () => {
@@ -310,7 +449,7 @@ export function engineFor(runtime: Runtime): Promise<Engine> {
 }
 
 /** Athena's name for a result column: unnamed expressions become _colN; names are lowercase. */
-function columnMeta(name: string, i: number, t: DuckDBType, names: { aliases: Set<string> }): ColumnMeta {
+function columnMeta(name: string, i: number, t: TypeDesc, names: { aliases: Set<string> }): ColumnMeta {
   const lower = name.toLowerCase();
   // DuckDB names an unaliased expression by its text (count_star(), (a + b), 'x'); a bare name is a column or alias.
   const named = names.aliases.has(lower) || (/^[a-z_$][a-z0-9_$]*$/.test(lower) && !["true", "false", "null"].includes(lower));
@@ -318,15 +457,15 @@ function columnMeta(name: string, i: number, t: DuckDBType, names: { aliases: Se
   return { name: named ? lower : `_col${i}`, type, precision, scale, hive: hiveType(t) };
 }
 
-export function hiveType(t: DuckDBType): string {
-  switch (t.typeId) {
-    case TypeId.LIST:
-    case TypeId.ARRAY:
-      return `array<${hiveType(t.valueType)}>`;
-    case TypeId.MAP:
-      return `map<${hiveType(t.keyType)},${hiveType(t.valueType)}>`;
-    case TypeId.STRUCT:
-      return `struct<${t.entryNames.map((n, i) => `${n.toLowerCase() || `field${i}`}:${hiveType(t.entryTypes[i])}`).join(",")}>`;
+export function hiveType(t: TypeDesc): string {
+  switch (t.id) {
+    case "LIST":
+    case "ARRAY":
+      return `array<${hiveType(t.valueType!)}>`;
+    case "MAP":
+      return `map<${hiveType(t.keyType!)},${hiveType(t.valueType!)}>`;
+    case "STRUCT":
+      return `struct<${t.entryNames!.map((n, i) => `${n.toLowerCase() || `field${i}`}:${hiveType(t.entryTypes![i])}`).join(",")}>`;
     default: {
       const [a] = athenaType(t);
       return (
@@ -338,59 +477,59 @@ export function hiveType(t: DuckDBType): string {
           unknown: "string",
           "interval day to second": "string",
           varbinary: "binary",
-        }[a] ?? (a === "decimal" && t.typeId === TypeId.DECIMAL ? `decimal(${t.width},${t.scale})` : a)
+        }[a] ?? (a === "decimal" && t.id === "DECIMAL" ? `decimal(${t.width},${t.scale})` : a)
       );
     }
   }
 }
 
-export function athenaType(t: DuckDBType): [string, number, number] {
+export function athenaType(t: TypeDesc): [string, number, number] {
   if (t.alias?.toUpperCase() === "JSON") return ["json", 0, 0];
-  switch (t.typeId) {
-    case TypeId.VARCHAR:
+  switch (t.id) {
+    case "VARCHAR":
       return ["varchar", 2147483647, 0];
-    case TypeId.BIGINT:
-    case TypeId.HUGEINT:
-    case TypeId.UBIGINT:
-    case TypeId.UINTEGER:
+    case "BIGINT":
+    case "HUGEINT":
+    case "UBIGINT":
+    case "UINTEGER":
       return ["bigint", 19, 0];
-    case TypeId.INTEGER:
-    case TypeId.USMALLINT:
+    case "INTEGER":
+    case "USMALLINT":
       return ["integer", 10, 0];
-    case TypeId.SMALLINT:
-    case TypeId.UTINYINT:
+    case "SMALLINT":
+    case "UTINYINT":
       return ["smallint", 5, 0];
-    case TypeId.TINYINT:
+    case "TINYINT":
       return ["tinyint", 3, 0];
-    case TypeId.DOUBLE:
+    case "DOUBLE":
       return ["double", 17, 0];
-    case TypeId.FLOAT:
+    case "FLOAT":
       return ["float", 17, 0];
-    case TypeId.BOOLEAN:
+    case "BOOLEAN":
       return ["boolean", 0, 0];
-    case TypeId.DATE:
+    case "DATE":
       return ["date", 0, 0];
-    case TypeId.TIMESTAMP:
-    case TypeId.TIMESTAMP_MS:
-    case TypeId.TIMESTAMP_S:
-    case TypeId.TIMESTAMP_NS:
+    case "TIMESTAMP":
+    case "TIMESTAMP_MS":
+    case "TIMESTAMP_S":
+    case "TIMESTAMP_NS":
       return ["timestamp", 3, 0];
-    case TypeId.TIMESTAMP_TZ:
+    case "TIMESTAMP_TZ":
       return ["timestamp with time zone", 3, 0];
-    case TypeId.DECIMAL:
-      return ["decimal", t.width, t.scale];
-    case TypeId.LIST:
-    case TypeId.ARRAY:
+    case "DECIMAL":
+      return ["decimal", t.width ?? 0, t.scale ?? 0];
+    case "LIST":
+    case "ARRAY":
       return ["array", 0, 0];
-    case TypeId.MAP:
+    case "MAP":
       return ["map", 0, 0];
-    case TypeId.STRUCT:
+    case "STRUCT":
       return ["row", 0, 0];
-    case TypeId.INTERVAL:
+    case "INTERVAL":
       return ["interval day to second", 0, 0];
-    case TypeId.BLOB:
+    case "BLOB":
       return ["varbinary", 0, 0];
-    case TypeId.SQLNULL:
+    case "SQLNULL":
       return ["unknown", 0, 0];
     default:
       return ["varchar", 2147483647, 0];
@@ -414,31 +553,31 @@ function fmtTimestamp(v: string, tz: boolean): string {
 }
 
 /** One value as Athena prints it in VarCharValue and in the CSV. */
-export function formatValue(t: DuckDBType, v: unknown, nested = false): string | null {
+export function formatValue(t: TypeDesc, v: unknown, nested = false): string | null {
   if (v === null || v === undefined) return nested ? "null" : null;
   if (t.alias?.toUpperCase() === "JSON") return String(v);
-  switch (t.typeId) {
-    case TypeId.DOUBLE:
-    case TypeId.FLOAT:
+  switch (t.id) {
+    case "DOUBLE":
+    case "FLOAT":
       return typeof v === "number" ? javaDouble(v) : String(v);
-    case TypeId.TIMESTAMP:
-    case TypeId.TIMESTAMP_MS:
-    case TypeId.TIMESTAMP_S:
-    case TypeId.TIMESTAMP_NS:
+    case "TIMESTAMP":
+    case "TIMESTAMP_MS":
+    case "TIMESTAMP_S":
+    case "TIMESTAMP_NS":
       return fmtTimestamp(String(v), false);
-    case TypeId.TIMESTAMP_TZ:
+    case "TIMESTAMP_TZ":
       return fmtTimestamp(String(v), true);
-    case TypeId.LIST:
-    case TypeId.ARRAY:
-      return `[${(v as unknown[]).map((x) => formatValue(t.valueType, x, true)).join(", ")}]`;
-    case TypeId.STRUCT: {
+    case "LIST":
+    case "ARRAY":
+      return `[${(v as unknown[]).map((x) => formatValue(t.valueType!, x, true)).join(", ")}]`;
+    case "STRUCT": {
       const o = v as Record<string, unknown>;
       // Anonymous ROW(…) fields print as field0, field1, … in Athena.
-      return `{${t.entryNames.map((n, i) => `${n || `field${i}`}=${formatValue(t.entryTypes[i], o[n], true)}`).join(", ")}}`;
+      return `{${t.entryNames!.map((n, i) => `${n || `field${i}`}=${formatValue(t.entryTypes![i], o[n], true)}`).join(", ")}}`;
     }
-    case TypeId.MAP:
-      return `{${(v as { key: unknown; value: unknown }[]).map((e) => `${formatValue(t.keyType, e.key, true)}=${formatValue(t.valueType, e.value, true)}`).join(", ")}}`;
-    case TypeId.INTERVAL: {
+    case "MAP":
+      return `{${(v as { key: unknown; value: unknown }[]).map((e) => `${formatValue(t.keyType!, e.key, true)}=${formatValue(t.valueType!, e.value, true)}`).join(", ")}}`;
+    case "INTERVAL": {
       const iv = v as { months: number; days: number; micros: string };
       const ms = Number(iv.micros) / 1000;
       const hh = Math.floor(ms / 3_600_000);

@@ -10,8 +10,8 @@
 import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { objectsOf } from "../s3/object-store.ts";
+import type { Conn } from "./duckproc.ts";
 import { type Scope, type TableObject, tableObjects } from "./locations.ts";
 import { ObjectMirror, objectId } from "./mirror.ts";
 import { Ambiguous, type NativeFile, type NativePlan, nativeKind, nativeSelect, sampleRecords, spellColumns } from "./native.ts";
@@ -21,16 +21,16 @@ import { quoteIdent, quoteString } from "./sql/tokens.ts";
 import { AthenaQueryError, type TableRef } from "./sql/translate.ts";
 import type { TableDef } from "./state.ts";
 
-/** What the loader needs of the engine: its private directory and DuckDB connections. */
+/** What the loader needs of the engine: its private directory and connections to DuckDB (in the engine process). */
 export interface DuckHost {
   readonly dir: string;
   /** Directories of recording files DuckDB may read in place. */
   readonly roots: string[];
   /** Runs catalog changes one at a time on the setup connection. */
-  serial<T>(fn: (setup: DuckDBConnection) => Promise<T>): Promise<T>;
+  serial<T>(fn: (setup: Conn) => Promise<T>): Promise<T>;
   /** A connection of its own, for a background load that must not hold up the setup connection. */
-  connect(): Promise<DuckDBConnection>;
-  ensureSchema(setup: DuckDBConnection, name: string): Promise<void>;
+  connect(): Promise<Conn>;
+  ensureSchema(setup: Conn, name: string): Promise<void>;
   log(scope: Scope, line: string): void;
 }
 
@@ -61,7 +61,7 @@ interface Entry {
   /** Until the rows are materialized (native): the relations as subqueries over the files. */
   direct?: { plain: string; withPath: string };
   cols: { name: string; duck: string }[];
-  building?: { gen: number; conn?: DuckDBConnection };
+  building?: { gen: number; conn?: Conn };
   /** A native table whose rows are still read from the files. */
   needsBuild: boolean;
   /** Set when DuckDB could not read the files as planned: the JavaScript reader takes over. */
@@ -196,6 +196,15 @@ export class TableLoader {
     for (const e of this.entries.values()) e.building?.conn?.interrupt();
   }
 
+  /**
+   * The engine process stopped, and every table, view and file map in it with it: each table loads again at its
+   * next query. The object files stay (the mirror still knows them); builds in flight fail and are dropped.
+   */
+  reset(): void {
+    this.entries.clear();
+    this.locks.clear();
+  }
+
   // --- loading ---------------------------------------------------------------------------------------
 
   private async load(
@@ -297,7 +306,7 @@ export class TableLoader {
     return true;
   }
 
-  private async createFilesTable(setup: DuckDBConnection, e: Entry, objects: Loaded[]): Promise<string> {
+  private async createFilesTable(setup: Conn, e: Entry, objects: Loaded[]): Promise<string> {
     const name = `__files__${e.ref.name}__${e.gen}`;
     const defs = [`file VARCHAR`, `"$path" VARCHAR`, ...e.def.partitionKeys.map((k) => `${quoteIdent(k.name)} VARCHAR`)];
     await setup.run(`CREATE TABLE ${quoteIdent(e.schema)}.${quoteIdent(name)} (${defs.join(", ")})`);
@@ -307,23 +316,9 @@ export class TableLoader {
   }
 
   /** The file map's rows, through DuckDB's appender: thousands of objects take milliseconds. */
-  private async insertFiles(setup: DuckDBConnection, e: Entry, objects: Loaded[]): Promise<void> {
-    const a = await setup.createAppender(e.filesTable as string, e.schema);
-    try {
-      for (const o of objects) {
-        a.appendVarchar(o.file?.path ?? "");
-        a.appendVarchar(`s3://${o.bucket}/${o.key}`);
-        for (const k of e.def.partitionKeys) {
-          const v = o.parts[k.name];
-          if (v === undefined) a.appendNull();
-          else a.appendVarchar(v);
-        }
-        a.endRow();
-      }
-      a.flushSync();
-    } finally {
-      a.closeSync();
-    }
+  private async insertFiles(setup: Conn, e: Entry, objects: Loaded[]): Promise<void> {
+    const rows = objects.map((o) => [o.file?.path ?? "", `s3://${o.bucket}/${o.key}`, ...e.def.partitionKeys.map((k) => o.parts[k.name] ?? null)]);
+    await setup.append(e.schema, e.filesTable as string, rows);
   }
 
   /** The rows with their partition values and "$path", read from the files of `select` (which has __file). */
@@ -343,7 +338,7 @@ export class TableLoader {
   }
 
   /** Points the table's two views at its materialized rows. */
-  private async pointViews(setup: DuckDBConnection, e: Entry): Promise<void> {
+  private async pointViews(setup: Conn, e: Entry): Promise<void> {
     const s = quoteIdent(e.schema);
     const table = `${s}.${quoteIdent(e.table as string)}`;
     await this.host.ensureSchema(setup, e.schema);
@@ -351,7 +346,7 @@ export class TableLoader {
     await setup.run(`CREATE OR REPLACE VIEW ${s}.${quoteIdent(e.ref.name)} AS ${this.visible(e, `SELECT * FROM ${table}`)}`);
   }
 
-  private async dropObjects(setup: DuckDBConnection, e: Entry): Promise<void> {
+  private async dropObjects(setup: Conn, e: Entry): Promise<void> {
     if (e.table) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.table)}`);
     if (e.filesTable) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.filesTable)}`);
   }
@@ -388,14 +383,14 @@ export class TableLoader {
     const table = `__tbl__${e.ref.name}__${gen}`;
     const q = `${quoteIdent(e.schema)}.${quoteIdent(table)}`;
     const started = Date.now();
-    let conn: DuckDBConnection | undefined;
+    let conn: Conn | undefined;
     try {
       conn = await this.host.connect();
       e.building = { gen, conn };
       await conn.run(`CREATE TABLE ${q} AS ${e.direct?.withPath}`);
     } catch (err) {
       e.building = undefined;
-      conn?.closeSync();
+      conn?.close();
       if (current()) {
         // Unreadable files go to the JavaScript reader; anything else (memory) leaves the table read from files.
         if (isReadError(err as Error, this.host.dir)) e.forceJs = true;
@@ -405,7 +400,7 @@ export class TableLoader {
       await this.host.serial(async (setup) => setup.run(`DROP TABLE IF EXISTS ${q}`)).catch(() => undefined);
       return;
     }
-    conn.closeSync();
+    conn.close();
     e.building = undefined;
     await this.host.serial(async (setup) => {
       if (!current()) {
@@ -514,8 +509,8 @@ export class TableLoader {
       await this.host.serial(async (setup) => {
         const selects: string[] = [];
         for (const { file, o } of files) {
-          const desc = await setup.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
-          const have = new Map(desc.getRowsJson().map((r) => [String(r[0]).toLowerCase(), String(r[0])]));
+          const desc = await setup.read(`DESCRIBE SELECT * FROM read_parquet(${quoteString(file)})`);
+          const have = new Map(desc.rows.map((r) => [String(r[0]).toLowerCase(), String(r[0])]));
           const items = cols.map((c) => {
             if (c.name === "$path") return `${quoteString(`s3://${o.bucket}/${o.key}`)} AS "$path"`;
             const part = t.partitionKeys.find((k) => k.name === c.name);

@@ -8,7 +8,8 @@ import type { Event, LookupEventsCommandInput, LookupEventsCommandOutput } from 
 import { AwsError } from "../../core/errors.ts";
 import { openToken, sealToken } from "../../core/page-token.ts";
 import type { CloudTrailRecord } from "../../core/records.ts";
-import type { Runtime } from "../../core/runtime.ts";
+import type { JournalApi, Runtime } from "../../core/runtime.ts";
+import { IntList } from "../../core/typed-lists.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { EventLists } from "./event-lists.ts";
 import { BuildStopped, HistoryStore, hashString } from "./history-store.ts";
@@ -76,19 +77,30 @@ interface Bound {
   s: number;
 }
 
+/** Journal records taken in with one read. */
+const JOURNAL_PAGE = 1000;
+
 class EventIndex {
-  /** The journal's part; its sequence numbers follow the history's (journal record i is store.length + i). */
-  private readonly journalLists = new EventLists((seq) => this.journal[seq]);
+  /**
+   * The journal's part; its sequence numbers follow the history's (journal record i is store.length + i). The
+   * journal's records stay on disk, so every lookup value is filed as a record is taken in, as for a streamed history.
+   */
+  private readonly journalLists = new EventLists();
+  /** hashString of each journal record's event id, for the EventId table. */
+  private readonly journalIdHashes = new IntList(1024);
   private journalSeen = 0;
   /** Event ids are unique: one table over all records instead of a list per id; built on the first EventId lookup. */
   private byId?: IdTable;
+  /** The journal's generation this index was built for (a reset clears the journal). */
+  readonly generation: number;
 
   constructor(
     /** The runtime's history this index was built for (a reset brings another). */
     readonly source: Iterable<CloudTrailRecord>,
     readonly store: HistoryStore,
-    readonly journal: readonly CloudTrailRecord[],
+    readonly journal: JournalApi,
   ) {
+    this.generation = journal.generation;
     this.sync();
   }
 
@@ -105,23 +117,27 @@ class EventIndex {
   /** The record with this sequence number: history, then journal. */
   record(seq: number): CloudTrailRecord {
     const h = this.store.length;
-    return seq < h ? this.store.record(seq) : this.journal[seq - h];
+    return seq < h ? this.store.record(seq) : (this.journal.read(seq - h) as unknown as CloudTrailRecord);
   }
 
   /** The record and its JSON (CloudTrailEvent), with one read for a history record kept on disk. */
   read(seq: number): { record: CloudTrailRecord; json: string } {
     const h = this.store.length;
     if (seq < h) return this.store.read(seq);
-    const record = this.journal[seq - h];
-    return { record, json: JSON.stringify(record) };
+    // The journal's line is the record as JSON.stringify wrote it.
+    const json = this.journal.readJson(seq - h);
+    return { record: JSON.parse(json) as CloudTrailRecord, json };
   }
 
-  /** Takes in journal records appended since the last query. */
+  /** Takes in journal records appended since the last query, read from disk a page at a time. */
   sync(): void {
     while (this.journalSeen < this.journal.length) {
-      this.journalLists.add(this.journal[this.journalSeen]);
-      this.byId?.add(this.store.length + this.journalSeen);
-      this.journalSeen++;
+      for (const r of this.journal.page(this.journalSeen, JOURNAL_PAGE) as unknown as CloudTrailRecord[]) {
+        this.journalLists.add(r);
+        this.journalIdHashes.push(hashString(r.eventID));
+        this.byId?.add(this.store.length + this.journalSeen);
+        this.journalSeen++;
+      }
     }
   }
 
@@ -167,7 +183,7 @@ class EventIndex {
     if (!this.byId) {
       const h = this.store.length;
       const byId = new IdTable(
-        (seq) => (seq < h ? this.store.idHash(seq) : hashString(this.journal[seq - h].eventID)),
+        (seq) => (seq < h ? this.store.idHash(seq) : this.journalIdHashes.data[seq - h] >>> 0),
         (seq) => this.record(seq).eventID,
       );
       byId.reserve(this.count);
@@ -199,10 +215,10 @@ export async function eventIndex(runtime: Runtime): Promise<EventIndex> {
   }
   for (;;) {
     const source = runtime.history;
-    const journal = runtime.journal.records as unknown as CloudTrailRecord[];
+    const journal = runtime.journal;
     let idx = indexes.get(runtime);
     if (idx && idx.source === source) {
-      if (idx.journal !== journal || idx.count - idx.store.length > journal.length) {
+      if (idx.journal !== journal || idx.generation !== journal.generation || idx.count - idx.store.length > journal.length) {
         // The journal was cleared (reset) and refilled: index it afresh rather than keep stale records.
         idx = new EventIndex(source, idx.store, journal);
         indexes.set(runtime, idx);
@@ -215,7 +231,7 @@ export async function eventIndex(runtime: Runtime): Promise<EventIndex> {
       idx?.store.close();
       const wanted = () => runtime.history === source && !closed.has(runtime);
       const done = HistoryStore.build(source, runtime.stateDir, wanted).then((store) => {
-        if (wanted()) indexes.set(runtime, new EventIndex(source, store, runtime.journal.records as unknown as CloudTrailRecord[]));
+        if (wanted()) indexes.set(runtime, new EventIndex(source, store, runtime.journal));
         else store.close();
       });
       b = { source, done };

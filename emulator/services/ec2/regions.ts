@@ -9,34 +9,10 @@ import type {
   Region,
 } from "@aws-sdk/client-ec2";
 import { AwsError } from "../../core/errors.ts";
+import { REGIONS } from "../../core/regions.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { applyFilters } from "./filters.ts";
 import { ec2State } from "./state.ts";
-
-/** The commercial regions, and whether they are opted in by default. */
-export const REGIONS: [string, boolean][] = [
-  ["us-east-1", true],
-  ["us-east-2", true],
-  ["us-west-1", true],
-  ["us-west-2", true],
-  ["ap-northeast-1", true],
-  ["ap-northeast-2", true],
-  ["ap-northeast-3", true],
-  ["ap-south-1", true],
-  ["ap-southeast-1", true],
-  ["ap-southeast-2", true],
-  ["ca-central-1", true],
-  ["eu-central-1", true],
-  ["eu-west-1", true],
-  ["eu-west-2", true],
-  ["eu-west-3", true],
-  ["eu-north-1", true],
-  ["sa-east-1", true],
-  ["af-south-1", false],
-  ["ap-east-1", false],
-  ["me-south-1", false],
-  ["eu-south-1", false],
-];
 
 export const describeRegions: OpHandler<DescribeRegionsCommandInput, DescribeRegionsCommandOutput> = (input) => {
   let regions: (Region & { Tags?: [] })[] = REGIONS.filter(([, optedIn]) => input.AllRegions || optedIn).map(([name, optedIn]) => ({

@@ -15,6 +15,7 @@ import type {
   UpdateFindingsFeedbackCommandOutput,
 } from "@aws-sdk/client-guardduty";
 import { pageAt, pageOffset } from "../../core/page-token.ts";
+import type { JournalApi } from "../../core/runtime.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import type { Stored } from "../stored.ts";
 import { filterFindings, sortFindings, validateCriteria } from "./criteria.ts";
@@ -35,7 +36,8 @@ function scanFindings(all: Record<string, StoredFinding>, detectorId: string): S
  * before its response leaves; a writing handler itself (samples, suppression) never reads through the cache.
  */
 interface FindingsCache {
-  journal: readonly Record<string, unknown>[];
+  /** The journal's generation (a reset clears it) and how many of its records were looked at. */
+  generation: number;
   seen: number;
   byDetector: Map<string, DetectorFindings>;
 }
@@ -48,11 +50,12 @@ interface DetectorFindings {
 
 const findingsCaches = new WeakMap<object, FindingsCache>();
 
-function stillValid(cache: FindingsCache, journal: readonly Record<string, unknown>[]): boolean {
-  if (cache.journal !== journal || journal.length < cache.seen) return false;
+function stillValid(cache: FindingsCache, journal: JournalApi): boolean {
+  if (cache.generation !== journal.generation || journal.length < cache.seen) return false;
+  // From the journal's index: no record is read.
   for (; cache.seen < journal.length; cache.seen++) {
-    const r = journal[cache.seen];
-    if (r.eventSource === GUARDDUTY_SOURCE && r.readOnly !== true) return false;
+    const s = journal.summary(cache.seen);
+    if (s.eventSource === GUARDDUTY_SOURCE && !s.readOnly) return false;
   }
   return true;
 }
@@ -86,10 +89,10 @@ function cachedFindings(ctx: RequestContext, detectorId: string): { list: Stored
     findingsCaches.delete(all);
     return { list: scanFindings(all, detectorId) };
   }
-  const journal = ctx.runtime.journal.records;
+  const journal = ctx.runtime.journal;
   let cache = findingsCaches.get(all);
   if (!cache || !stillValid(cache, journal)) {
-    cache = { journal, seen: journal.length, byDetector: new Map() };
+    cache = { generation: journal.generation, seen: journal.length, byDetector: new Map() };
     findingsCaches.set(all, cache);
   }
   let d = cache.byDetector.get(detectorId);

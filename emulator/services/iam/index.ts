@@ -23,11 +23,12 @@ import * as users from "./users.ts";
 /** Access keys of IAM users sign requests while they are Active. */
 const resolveUserKey: CredentialResolver = (runtime, accessKeyId) => {
   const found = users.findAccessKey(iamStateOf(runtime, runtime.accountId), accessKeyId);
-  if (!found) return undefined;
+  const secretAccessKey = found?.key.SecretAccessKey;
+  if (!found || !secretAccessKey) return undefined;
   const { user, key } = found;
   return {
     accessKeyId,
-    secretAccessKey: key.SecretAccessKey,
+    secretAccessKey,
     active: key.Status === "Active",
     principal: { type: "IAMUser", accountId: runtime.accountId, arn: user.Arn ?? "", principalId: user.UserId ?? "", userName: user.UserName },
   };

@@ -17,7 +17,8 @@ import type { RequestContext } from "../../core/types.ts";
 import { type Stored, withDefaults } from "../stored.ts";
 
 export type StoredAccessKey = Stored<AccessKeyMetadata> & {
-  SecretAccessKey: string;
+  /** Absent for the scenario's own keys (the responder's), whose secret each installation makes (state/install-credentials.ts). */
+  SecretAccessKey?: string;
   LastUsed?: { LastUsedDate?: string; ServiceName?: string; Region?: string };
 };
 

@@ -47,13 +47,14 @@ export function noteEvaluation(st: SecurityHubState, at: Date): void {
 }
 
 export function changeTime(ctx: RequestContext, lastEvaluated: string | undefined): string {
-  const records = ctx.runtime.journal.records;
+  const journal = ctx.runtime.journal;
   // CloudTrail times are whole seconds: a call in the second of the last evaluation may still have come after it.
   const since = lastEvaluated ? Math.floor(Date.parse(lastEvaluated) / 1000) * 1000 : Number.NEGATIVE_INFINITY;
-  for (let i = records.length - 1; i >= 0; i--) {
-    const r = records[i];
-    if (r.readOnly === true || r.errorCode) continue;
-    return Date.parse(r.eventTime) >= since ? r.eventTime : ctx.time.toISOString();
+  // The journal's index has each record's flags and time: only the record found is read from disk.
+  for (let i = journal.length - 1; i >= 0; i--) {
+    const s = journal.summary(i);
+    if (s.readOnly || s.failed) continue;
+    return s.time >= since ? journal.read(i).eventTime : ctx.time.toISOString();
   }
   return ctx.time.toISOString();
 }

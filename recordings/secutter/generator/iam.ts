@@ -129,7 +129,6 @@ export function buildIam(anchor: number, story: Story): IamState {
             AccessKeyId: RESPONDER.accessKeyId,
             Status: "Active",
             CreateDate: at(-29 * 60_000),
-            SecretAccessKey: RESPONDER.secretAccessKey,
           },
         ],
         InlinePolicies: {

@@ -200,10 +200,9 @@ export const GD = {
 /** Daily EBS snapshots of the web volume by the instance's backup script: ids for every day of the window and the week before. */
 export const DAILY_SNAPSHOTS = Array.from({ length: 22 }, () => r.resId("snap"));
 
-/** The responder's fixed credential (also in scenario.json). */
+/** The responder's key (also in scenario.json); its secret is made per installation (state/install-credentials.ts). */
 export const RESPONDER = {
   userName: "ir-responder",
   userId: "AIDAIRRESPONDER7SECU1",
   accessKeyId: "AKIARESPONDERSECUT01",
-  secretAccessKey: "irRangeSecutterResponderSecretKey0000001",
 };

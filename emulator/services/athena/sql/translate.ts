@@ -1,8 +1,10 @@
 /**
  * Trino (Athena engine 3) SELECT → DuckDB SQL, by rewriting tokens: function renames and argument-aware
  * rewrites, type names, the emulator clock for now(), `?` parameters, catalog prefixes. It also refuses
- * DuckDB-only escape hatches (file readers, COPY, ATTACH, PRAGMA, …) before anything reaches DuckDB.
+ * DuckDB-only escape hatches (COPY, ATTACH, PRAGMA, file paths, …) and every function call that is not on
+ * Athena's allow-list (functions.ts) before anything reaches DuckDB.
  */
+import { athenaFunctions, PARAMETERIZED_TYPES, SQL_WORDS } from "./functions.ts";
 import { identName, isIdent, isOp, isWord, lineCol, quoteIdent, quoteString, significant, stringValue, type Token, tokenize } from "./tokens.ts";
 
 /** A failed query in Athena's terms: `CODE: message` in StateChangeReason. */
@@ -76,10 +78,6 @@ const FORBIDDEN_STATEMENT = new Set([
 ]);
 /** Words that are only statements or DuckDB clauses: refused anywhere in a query. */
 const FORBIDDEN_ANYWHERE = new Set(["insert", "update", "delete", "copy", "attach", "detach", "pragma", "install", "checkpoint", "vacuum", "pivot", "unpivot"]);
-/** DuckDB functions that reach files, settings, secrets or the engine itself. */
-const FORBIDDEN_FUNCTION =
-  /^(read_|parquet_|sniff_|glob$|duckdb_|pragma_|sqlite_|postgres_|mysql_|iceberg_|delta_|ducklake_|query$|query_table$|json_execute|which_secret|getenv$|current_setting$|getvariable$|load_|checkpoint$|force_checkpoint$|arrow_scan|python_|install|extension)/;
-
 function refuse(sql: string, t: Token, what: string): never {
   throw new AthenaQueryError("NOT_SUPPORTED", `${lineCol(sql, t.pos)}: ${what} is not supported by Athena`);
 }
@@ -93,7 +91,6 @@ function check(sql: string, ts: Token[]): void {
       throw new AthenaQueryError("SYNTAX_ERROR", `${lineCol(sql, t.pos)}: mismatched input ';'. Only one sql statement is allowed.`);
     }
     if (t.kind === "ident" && FORBIDDEN_ANYWHERE.has(t.text.toLowerCase())) refuse(sql, t, t.text.toUpperCase());
-    if (isIdent(t) && isOp(ts[i + 1], "(") && !isOp(ts[i - 1], ".") && FORBIDDEN_FUNCTION.test(identName(t))) refuse(sql, t, `Function '${identName(t)}'`);
     if (isWord(t, "from", "join") && ts[i + 1]) {
       const n = ts[i + 1];
       // DuckDB would scan a file named by a string or a path-like quoted name; Athena has only catalog tables.
@@ -295,6 +292,86 @@ const FUNCTIONS: Record<string, Rewriter> = {
   arbitrary: rename("any_value"),
 };
 
+/** Every function a query may call: see functions.ts. */
+const ALLOWED = athenaFunctions(Object.keys(FUNCTIONS));
+
+function notRegistered(sql: string, at: Token, name: string): never {
+  throw new AthenaQueryError("FUNCTION_NOT_FOUND", `${lineCol(sql, at.pos)}: Function '${name}' not registered`);
+}
+
+const onlyNames = (ts: Token[], from: number, to: number): boolean => {
+  if (to <= from) return false;
+  for (let k = from; k < to; k++) if (!((k - from) % 2 === 0 ? isIdent(ts[k]) : isOp(ts[k], ","))) return false;
+  return (to - from) % 2 === 1;
+};
+
+/** Whether the parenthesis around token i belongs to a function call (EXTRACT(x FROM …), TRIM(… FROM …)) rather than a subquery. */
+function insideCall(ts: Token[], i: number): boolean {
+  let depth = 0;
+  for (let k = i - 1; k >= 0; k--) {
+    if (isOp(ts[k], ")")) depth++;
+    else if (isOp(ts[k], "(")) {
+      if (depth === 0) {
+        const before = ts[k - 1];
+        return isIdent(before) && !(before.kind === "ident" && SQL_WORDS.has(identName(before)));
+      }
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * Token i is a name followed by "(": a function call unless it is SQL syntax (IN (…), OVER (…)) or names columns
+ * (WITH t(a, b) AS (…), … AS t(a, b), UNNEST(…) t(a)). A call must be on the allow-list, unqualified
+ * (system.main.f(…) and DuckDB's x.f() are refused whatever f is); where a table stands only UNNEST may be called.
+ */
+function checkCall(sql: string, ts: Token[], i: number): void {
+  const t = ts[i];
+  const name = identName(t);
+  if (isOp(ts[i - 1], ".")) {
+    let k = i;
+    const parts = [name];
+    while (isOp(ts[k - 1], ".") && isIdent(ts[k - 2])) {
+      parts.unshift(identName(ts[k - 2]));
+      k -= 2;
+    }
+    notRegistered(sql, ts[k], parts.join("."));
+  }
+  const word = t.kind === "ident";
+  if (word && SQL_WORDS.has(name)) return;
+  const close = matchingSafe(ts, i + 1);
+  if (close < ts.length && onlyNames(ts, i + 2, close)) {
+    if (isWord(ts[close + 1], "as") && isOp(ts[close + 2], "(")) return;
+    const prev = ts[i - 1];
+    const afterTable = isWord(ts[i - 2], "from", "join") || (isOp(ts[i - 2], ".") && isWord(ts[i - 4], "from", "join"));
+    if (isWord(prev, "as", "ordinality") || isOp(prev, ")") || (isIdent(prev) && afterTable)) return;
+  }
+  const prev = ts[i - 1];
+  const fromClause = isWord(prev, "join", "lateral") || (isWord(prev, "from") && !isWord(ts[i - 2], "distinct"));
+  const table = (fromClause || (isOp(prev, ",") && inFromClause(ts, i))) && !insideCall(ts, i);
+  if (table) {
+    if (word && name === "unnest") return;
+    notRegistered(sql, t, name);
+  }
+  if (!ALLOWED.has(name)) notRegistered(sql, t, name);
+}
+
+/** A CAST's target type: names, numbers and brackets only, and only type names take parameters. */
+function checkType(sql: string, ts: Token[], from: number, to: number): void {
+  for (let k = from; k < to; k++) {
+    const x = ts[k];
+    const plain = x.kind === "number" || isIdent(x) || ["(", ")", ",", "<", ">", "[", "]"].some((o) => isOp(x, o));
+    if (!plain || (isIdent(x) && isOp(ts[k + 1], "(") && !PARAMETERIZED_TYPES.has(identName(x)))) {
+      const text = ts
+        .slice(from, to)
+        .map((y) => y.text)
+        .join(" ");
+      throw new AthenaQueryError("TYPE_NOT_FOUND", `${lineCol(sql, ts[from].pos)}: Unknown type: ${text}`);
+    }
+  }
+}
+
 function pathArg(a: string | undefined, raw: Token[] | undefined): string {
   const lit = literal(raw);
   return lit !== undefined ? quoteString(jsonPath(lit)) : (a ?? "'$'");
@@ -390,6 +467,7 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
     for (let i = from; i < to; i++) {
       const t = ts[i];
       const prev = ts[i - 1];
+      if (isIdent(t) && isOp(ts[i + 1], "(")) checkCall(sql, ts, i);
       // Catalog prefix: AwsDataCatalog.db.table → db.table.
       if (isIdent(t) && identName(t) === "awsdatacatalog" && isOp(ts[i + 1], ".") && isIdent(ts[i + 2])) {
         i++;
@@ -467,6 +545,7 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
           }
           if (asAt < 0) throw new AthenaQueryError("SYNTAX_ERROR", `${lineCol(sql, t.pos)}: mismatched input ')'. Expecting: 'AS'`);
           const target = ts.slice(asAt + 1, end);
+          checkType(sql, ts, asAt + 1, end);
           // IPADDRESS has no DuckDB type here: IPv4 addresses become comparable numbers (NULL for anything else).
           if (target.length === 1 && isWord(target[0], "ipaddress")) out.push(`__ipaddress(${walk(i + 2, asAt)})`);
           else out.push(`${w.toUpperCase()}(${walk(i + 2, asAt)} AS ${translateType(target)})`);
@@ -479,7 +558,8 @@ export function translate(sql: string, opts: TranslateOptions): Translation {
           continue;
         }
         const fn = FUNCTIONS[w];
-        if (fn && isOp(ts[i + 1], "(")) {
+        // agg(x) FILTER (WHERE …) is a clause, not Trino's filter(array, lambda).
+        if (fn && isOp(ts[i + 1], "(") && !(w === "filter" && isOp(prev, ")"))) {
           const end = matching(ts, i + 1);
           const raw = splitArgs(ts, i + 2, end);
           const args = raw.map((r) => {
