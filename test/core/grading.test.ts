@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { EC2Client, ModifyInstanceMetadataOptionsCommand } from "@aws-sdk/client-ec2";
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { checkAnswer, hashAnswer } from "../../emulator/grading/answers.ts";
 import { checks } from "../../emulator/grading/checks.ts";
 import { grade } from "../../emulator/grading/grade.ts";
@@ -25,13 +25,6 @@ const answers = {
   "user-created": "",
   "regions-with-instances": ["ap-northeast-1"],
 };
-
-beforeAll(async () => {
-  server = await startTestServer({ scenario: "basic", clock: "2026-03-01T12:00:00Z" });
-});
-afterAll(async () => {
-  await server?.stop();
-});
 
 describe("answer comparison", () => {
   const q = (id: string) => {
@@ -64,6 +57,14 @@ describe("answer comparison", () => {
 });
 
 describe("grading a live range", () => {
+  // A fresh server per test: one of them contains and destroys, the others must see the range as recorded.
+  beforeEach(async () => {
+    server = await startTestServer({ scenario: "basic", clock: "2026-03-01T12:00:00Z" });
+  });
+  afterEach(async () => {
+    await server?.stop();
+  });
+
   it("fails containment before it is done, with hints and evidence, and is deterministic", async () => {
     const snap = await fetchSnapshot(server.url);
     const journalBefore = snap.journal.length;

@@ -3,14 +3,14 @@ import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { EnableSecurityHubCommand, GetFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type InProcessRange, startInProcess } from "../../sdk-shim/index.ts";
 
 let range: InProcessRange;
-beforeAll(async () => {
+beforeEach(async () => {
   range = await startInProcess({ scenario: "basic", clock: new Date("2026-03-01T12:00:00Z") });
 });
-afterAll(async () => {
+afterEach(async () => {
   await range?.close();
 });
 
@@ -39,10 +39,16 @@ describe("sdk-shim in-process", () => {
     ]);
   });
 
-  it("journals the calls like any other", () => {
-    const names = range.emulator.runtime.journal.records.map((r) => r.eventName);
+  it("journals the calls like any other", async () => {
+    await new STSClient(range.config()).send(new GetCallerIdentityCommand({}));
+    await new EC2Client(range.config()).send(new DescribeInstancesCommand({}));
+    await new S3Client({ ...range.config(), forcePathStyle: false }).send(new GetObjectCommand({ Bucket: "basic-evidence", Key: "notes/readme.txt" }));
+    const sh = new SecurityHubClient(range.config());
+    await sh.send(new EnableSecurityHubCommand({}));
+    await sh.send(new GetFindingsCommand({}));
+    const names = [...range.emulator.runtime.journal].map((r) => r.eventName);
     expect(names).toEqual(expect.arrayContaining(["GetCallerIdentity", "DescribeInstances", "GetObject", "GetFindings"]));
-    const findings = range.emulator.runtime.journal.records.find((r) => r.eventName === "GetFindings");
+    const findings = [...range.emulator.runtime.journal].find((r) => r.eventName === "GetFindings");
     expect(findings).toMatchObject({ eventSource: "securityhub.amazonaws.com", readOnly: true, awsRegion: "ap-northeast-1" });
   });
 });

@@ -11,9 +11,12 @@ export interface StartedCli {
   stderr: () => string;
   /** Resolves with the exit code once the process ends. */
   exited: Promise<number | null>;
+  /** Date.now() just before the process was spawned: its --clock started after this. */
+  spawnedAt: number;
 }
 
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): Promise<StartedCli> {
+  const spawnedAt = Date.now();
   const proc = spawn(process.execPath, [bin, "start", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
@@ -29,7 +32,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN)
         clearTimeout(timer);
         const exports: Record<string, string> = {};
         for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) exports[m[1]] = m[2];
-        resolve({ proc, exports, stdout: () => out, stderr: () => err, exited });
+        resolve({ proc, exports, stdout: () => out, stderr: () => err, exited, spawnedAt });
       }
     });
     exited.then((code) => {

@@ -18,7 +18,7 @@ export async function signedFetch(
   endpoint: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
   r: RawRequest,
-): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+): Promise<{ status: number; headers: Headers; text: string }> {
   const url = new URL(endpoint);
   const request = new HttpRequest({
     method: r.method ?? "POST",
@@ -33,9 +33,8 @@ export async function signedFetch(
   const signer = new SignatureV4({ credentials, region: r.region ?? "us-east-1", service: r.service, sha256: Sha256, uriEscapePath: r.service !== "s3" });
   const signed = await signer.sign(request);
   const qs = new URLSearchParams(r.query ?? {}).toString();
-  const started = performance.now();
   // node:http sends the path byte for byte: fetch would normalize "../" and "%2e%2e" away.
-  const res = await new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+  return new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
     const req = httpRequest(
       { host: url.hostname, port: Number(url.port), method: signed.method, path: `${r.path ?? "/"}${qs ? `?${qs}` : ""}`, headers: signed.headers },
       (res) => {
@@ -52,5 +51,4 @@ export async function signedFetch(
     if (r.body !== undefined && signed.method !== "GET" && signed.method !== "HEAD") req.write(r.body);
     req.end();
   });
-  return { ...res, ms: performance.now() - started };
 }

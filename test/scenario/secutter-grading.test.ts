@@ -1,6 +1,6 @@
 /** Grading secutter over HTTP: wrong answers fail with hints, and the grade survives a server restart unchanged. */
 import { EC2Client, ModifyInstanceMetadataOptionsCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { grade } from "../../emulator/grading/grade.ts";
 import { loadAssessment } from "../../emulator/grading/load.ts";
 import { fetchSnapshot } from "../../emulator/grading/snapshot.ts";
@@ -8,8 +8,9 @@ import { secutterAnswers } from "../../scripts/secutter-answers.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 let server: TestServer | undefined;
-afterAll(async () => {
+afterEach(async () => {
   await server?.stop();
+  server = undefined;
 });
 
 describe("grading secutter", () => {
@@ -35,7 +36,7 @@ describe("grading secutter", () => {
   });
 
   it("fails wrong answers with a hint, and gives partial credit for part of a set", async () => {
-    if (!server) throw new Error("server");
+    server = await startTestServer({ scenario: "secutter", clock: "2026-03-01T12:00:00Z" });
     const assessment = loadAssessment(server.emulator.runtime.scenario.dir);
     const { answers, facts } = secutterAnswers(server.emulator.runtime.anchor);
     const wrong = {

@@ -3,7 +3,9 @@
  * that allows IMDSv1, the attacker's world-open SSH groups), its GuardDuty findings name the stolen key, and a fix
  * shows up in the control's finding.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EC2Client, ModifyInstanceMetadataOptionsCommand } from "@aws-sdk/client-ec2";
+import { GetFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { secutterFacts } from "../../recordings/secutter/generator/index.ts";
 import { awsJson, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
 
@@ -75,21 +77,43 @@ describe.skipIf(!hasAwsCli)("aws securityhub on secutter", () => {
   });
 
   it("passes EC2.8 once the student requires IMDSv2, and keeps the triage note", async () => {
+    // A server of its own: the fix would change what the other tests read.
+    const own = await startTestServer({ scenario: "secutter", clock: "2026-03-01T12:00:00Z" });
+    onTestFinished(() => own.stop());
+    const sh = new SecurityHubClient(own.sdk());
     const filter = `{"ComplianceSecurityControlId":[{"Value":"EC2.8","Comparison":"EQUALS"}],"ResourceId":[{"Value":"instance/${facts.webServer.instanceId}","Comparison":"CONTAINS"}]}`;
-    const [id, productArn] = await json(["securityhub", "get-findings", "--filters", filter, "--query", "Findings[0].[Id,ProductArn]"]);
-    const note = await json([
+    const [finding] =
+      (
+        await sh.send(
+          new GetFindingsCommand({
+            Filters: {
+              ComplianceSecurityControlId: [{ Value: "EC2.8", Comparison: "EQUALS" }],
+              ResourceId: [{ Value: `instance/${facts.webServer.instanceId}`, Comparison: "CONTAINS" }],
+            },
+          }),
+        )
+      ).Findings ?? [];
+    expect(finding?.Compliance?.Status).toBe("FAILED");
+    const note = await awsJson(own, [
       "securityhub",
       "batch-update-findings",
       "--finding-identifiers",
-      `Id=${id},ProductArn=${productArn}`,
+      `Id=${finding.Id},ProductArn=${finding.ProductArn}`,
       "--workflow",
       "Status=NOTIFIED",
       "--note",
       "Text=SSRF read the role credentials over IMDSv1,UpdatedBy=student",
     ]);
     expect(note.ProcessedFindings).toHaveLength(1);
-    await json(["ec2", "modify-instance-metadata-options", "--instance-id", facts.webServer.instanceId, "--http-tokens", "required"]);
-    const after = await json(["securityhub", "get-findings", "--filters", filter, "--query", "Findings[0].[Compliance.Status,Workflow.Status,Note.Text]"]);
+    await new EC2Client(own.sdk()).send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: facts.webServer.instanceId, HttpTokens: "required" }));
+    const after = await awsJson(own, [
+      "securityhub",
+      "get-findings",
+      "--filters",
+      filter,
+      "--query",
+      "Findings[0].[Compliance.Status,Workflow.Status,Note.Text]",
+    ]);
     expect(after).toEqual(["PASSED", "RESOLVED", "SSRF read the role credentials over IMDSv1"]);
   });
 });

@@ -2,12 +2,12 @@
 import { createHash } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { CloudTrailRecord } from "../../emulator/core/records.ts";
 import { loadScenario } from "../../emulator/scenario/loader.ts";
-import type { CloudTrailRecord } from "../../emulator/scenario/types.ts";
 import type { Ec2State } from "../../emulator/services/ec2/state.ts";
 import type { GuardDutyState } from "../../emulator/services/guardduty/state.ts";
 import type { IamState } from "../../emulator/services/iam/state.ts";
-import type { S3State } from "../../emulator/state/objects.ts";
+import type { S3State } from "../../emulator/services/s3/object-store.ts";
 import { generate, type SecutterContent, secutterFacts } from "../../recordings/secutter/generator/index.ts";
 
 const ACCOUNT = "111122223333";
@@ -59,7 +59,7 @@ describe("determinism", () => {
     h.update(JSON.stringify(c.history));
     // Listings carry every object's size and MD5 ETag, so this pins the bodies too.
     for (const bucket of Object.keys((c.accounts[ACCOUNT].global.s3 as S3State).buckets)) h.update(JSON.stringify(c.objects.list(ACCOUNT, bucket)));
-    expect(h.digest("hex")).toBe("516e00ae94ba97bda4c70188ecf097d1660f6e0c453e89773474b41a23b6121d");
+    expect(h.digest("hex")).toBe("6632967e2cf848d628ac0693e531070101cbcda0b7a52671bb478b587ec6a240");
   });
 
   it("builds each CloudTrail record the same whenever it is first read (history, evidence files, attacker facts)", async () => {
@@ -282,7 +282,9 @@ describe("IAM", () => {
     const resp = manifest.credentials[0];
     const user = st.users["ir-responder"];
     expect(user.UserId).toBe(resp.principal.principalId);
-    expect(user.AccessKeys[0]).toMatchObject({ AccessKeyId: resp.accessKeyId, SecretAccessKey: resp.secretAccessKey });
+    expect(user.AccessKeys[0]).toMatchObject({ AccessKeyId: resp.accessKeyId });
+    // Its secret is this installation's, never the recording's (state/install-credentials.ts).
+    expect(user.AccessKeys[0].SecretAccessKey).toBeUndefined();
     expect(st.roles.AWSServiceRoleForAmazonGuardDuty.Path).toBe("/aws-service-role/guardduty.amazonaws.com/");
   });
 });

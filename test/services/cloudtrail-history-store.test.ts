@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudTrailClient, type Event, LookupEventsCommand, type LookupEventsCommandInput } from "@aws-sdk/client-cloudtrail";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CloudTrailRecord } from "../../emulator/core/records.ts";
 import { writeJsonLines } from "../../emulator/scenario/json-lines.ts";
-import type { CloudTrailRecord } from "../../emulator/scenario/types.ts";
 import { BuildStopped, HistoryStore } from "../../emulator/services/cloudtrail/history-store.ts";
 import { startTestServer } from "../helpers/emulator.ts";
 
@@ -146,7 +146,6 @@ function writeScenario(root: string): void {
         {
           label: "responder",
           accessKeyId: "AKIASTREAMRESPONDER1",
-          secretAccessKey: "streamResponderSecretKey0000000000000001",
           principal: {
             type: "IAMUser",
             accountId: ACCOUNT,
@@ -213,8 +212,8 @@ describe("LookupEvents over a history streamed from history.ndjson", () => {
       const ct = new CloudTrailClient(server.sdk());
       const before = server.emulator.runtime.anchor;
       expectRecorded((await lookup(ct)).Events?.[0] as Event, before);
-      // Anchors are whole seconds: a second later the reset moves every time.
-      await new Promise((r) => setTimeout(r, 1100));
+      // Anchors are whole seconds: a second later (in emulator time) the reset moves every time.
+      server.emulator.runtime.clock.advance(1000);
       await server.emulator.runtime.reset();
       const after = server.emulator.runtime.anchor;
       expect(after.getTime()).toBeGreaterThan(before.getTime());

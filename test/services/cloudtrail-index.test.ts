@@ -1,8 +1,12 @@
 /** The LookupEvents index on its own: ordering, growth while queried, the 90-day window, and speed on many events. */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { Runtime } from "../../emulator/core/runtime.ts";
 import type { RequestContext } from "../../emulator/core/types.ts";
 import { lookupEvents, warmLookupIndex } from "../../emulator/services/cloudtrail/lookup.ts";
-import type { Runtime } from "../../emulator/state/runtime.ts";
+import { Journal } from "../../emulator/state/journal.ts";
 
 type Rec = Record<string, any> & { eventID: string; eventTime: string; eventName: string; eventSource: string };
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -23,9 +27,16 @@ function rec(i: number, ms: number, extra: Partial<Rec> = {}): Rec {
   };
 }
 
+/** A runtime with this history and a journal on disk; records pushed to `journal` are appended to it. */
 function fakeContext(history: Rec[]): { ctx: RequestContext; journal: Rec[] } {
+  const store = new Journal(mkdtempSync(join(tmpdir(), "ir-range-index-")));
   const journal: Rec[] = [];
-  const runtime = { history, journal: { records: journal }, onClose: () => {} } as unknown as Runtime;
+  const push = journal.push.bind(journal);
+  journal.push = (...rs: Rec[]) => {
+    for (const r of rs) store.append(r);
+    return push(...rs);
+  };
+  const runtime = { history, journal: store, onClose: () => {} } as unknown as Runtime;
   return { ctx: { runtime, region: "us-east-1", time: new Date(NOW) } as RequestContext, journal };
 }
 

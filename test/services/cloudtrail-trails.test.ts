@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-cloudtrail";
 import { DescribeInstancesCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attachTrailDelivery, flushTrailDelivery } from "../../emulator/services/cloudtrail/delivery.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
@@ -30,13 +30,13 @@ let server: TestServer;
 let ct: CloudTrailClient;
 let s3: S3Client;
 
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic" });
   attachTrailDelivery(server.emulator.runtime);
   ct = new CloudTrailClient(server.sdk());
   s3 = new S3Client(server.sdk());
 });
-afterAll(() => server?.stop());
+afterEach(() => server?.stop());
 
 /** Every record delivered so far to the basic trail's bucket, with the keys of the files. */
 async function delivered(): Promise<{ keys: string[]; records: Record<string, any>[] }> {
@@ -120,9 +120,10 @@ describe("trail delivery", () => {
     expect(before.LatestDeliveryTime?.getTime()).toBeLessThan(server.emulator.runtime.anchor.getTime());
     expect(before.TimeLoggingStopped).toBe("");
     await ct.send(new DescribeTrailsCommand({}));
+    await new CloudTrailClient(server.sdk("us-west-2")).send(new ListTrailsCommand({}));
     const first = await delivered();
     expect(first.keys.length).toBeGreaterThan(0);
-    // A multi-region trail files each region's events under that region (this suite also called us-west-2).
+    // A multi-region trail files each region's events under that region (ListTrails above was called in us-west-2).
     for (const k of first.keys) {
       const m =
         /^AWSLogs\/123456789012\/CloudTrail\/([a-z0-9-]+)\/\d{4}\/\d{2}\/\d{2}\/123456789012_CloudTrail_([a-z0-9-]+)_\d{8}T\d{4}Z_[A-Za-z0-9]{16}\.json\.gz$/.exec(
@@ -133,8 +134,11 @@ describe("trail delivery", () => {
     }
     expect(first.keys.some((k) => k.startsWith(LOG_PREFIX))).toBe(true);
     expect(first.records.some((r) => r.awsRegion === "us-west-2")).toBe(true);
-    const journal = server.emulator.runtime.journal.records;
-    const describeCall = journal.filter((r) => r.eventName === "DescribeTrails").at(-1);
+    // The journal as it is now (a copy: read it again after later calls).
+    const journal = () => [...server.emulator.runtime.journal];
+    const describeCall = journal()
+      .filter((r) => r.eventName === "DescribeTrails")
+      .at(-1);
     const got = first.records.find((r) => r.eventID === describeCall?.eventID);
     expect(got).toMatchObject({ eventName: "DescribeTrails", userIdentity: { userName: "ir-responder" }, awsRegion: "ap-northeast-1" });
     const status = await ct.send(new GetTrailStatusCommand({ Name: TRAIL }));
@@ -149,12 +153,18 @@ describe("trail delivery", () => {
     await ct.send(new ListTrailsCommand({}));
     const afterStop = await delivered();
     // The StopLogging call itself is logged — it is what responders look for — but nothing after it.
-    const stopCall = journal.filter((r) => r.eventName === "StopLogging").at(-1);
-    const listCall = journal.filter((r) => r.eventName === "ListTrails").at(-1);
+    const stopCall = journal()
+      .filter((r) => r.eventName === "StopLogging")
+      .at(-1);
+    const listCall = journal()
+      .filter((r) => r.eventName === "ListTrails")
+      .at(-1);
+    expect(stopCall && listCall).toBeTruthy();
     expect(afterStop.records.map((r) => r.eventID)).toContain(stopCall?.eventID);
     expect(afterStop.records.map((r) => r.eventID)).not.toContain(listCall?.eventID);
-    const stopIndex = journal.findIndex((r) => r.eventName === "StopLogging");
-    for (const r of journal.slice(stopIndex + 1)) expect(afterStop.records.some((d) => d.eventID === r.eventID)).toBe(false);
+    const after = journal();
+    const stopIndex = after.findIndex((r) => r.eventName === "StopLogging");
+    for (const r of after.slice(stopIndex + 1)) expect(afterStop.records.some((d) => d.eventID === r.eventID)).toBe(false);
 
     await ct.send(new StartLoggingCommand({ Name: TRAIL }));
     const restarted = await ct.send(new GetTrailStatusCommand({ Name: TRAIL }));

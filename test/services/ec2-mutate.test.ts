@@ -82,7 +82,8 @@ async function instance(id = WEB): Promise<Instance> {
   return out.Reservations?.[0]?.Instances?.[0] as Instance;
 }
 
-const settle = () => new Promise((r) => setTimeout(r, TRANSITION_MS + 100));
+/** Emulator time moves past a state transition (stopping → stopped, pending → completed, …) without waiting for it. */
+const settle = () => server.emulator.runtime.clock.advance(TRANSITION_MS);
 
 describe("instance lifecycle", () => {
   it("stop → stopping → stopped, then start → pending → running; modify type and user data only while stopped", async () => {
@@ -93,7 +94,7 @@ describe("instance lifecycle", () => {
     const stop = await ec2.send(new StopInstancesCommand({ InstanceIds: [WEB] }));
     expect(stop.StoppingInstances).toEqual([{ InstanceId: WEB, PreviousState: { Code: 16, Name: "running" }, CurrentState: { Code: 64, Name: "stopping" } }]);
     expect((await instance()).State?.Name).toBe("stopping");
-    await settle();
+    settle();
     const stopped = await instance();
     expect(stopped.State).toEqual({ Code: 80, Name: "stopped" });
     expect(stopped.StateReason?.Code).toBe("Client.UserInitiatedShutdown");
@@ -110,7 +111,7 @@ describe("instance lifecycle", () => {
 
     const start = await ec2.send(new StartInstancesCommand({ InstanceIds: [WEB] }));
     expect(start.StartingInstances?.[0]).toMatchObject({ PreviousState: { Name: "stopped" }, CurrentState: { Code: 0, Name: "pending" } });
-    await settle();
+    settle();
     const running = await instance();
     expect(running.State?.Name).toBe("running");
     expect(running.PublicIpAddress).toMatch(/^203\.0\.113\.\d+$/);
@@ -140,7 +141,7 @@ describe("instance lifecycle", () => {
     // The root volume is delete-on-termination; the data volume survives, detached.
     const vols = await ec2.send(new DescribeVolumesCommand({}));
     expect(vols.Volumes?.map((v) => [v.VolumeId, v.State, v.Attachments?.length])).toEqual([[DATA, "available", 0]]);
-    await settle();
+    settle();
     const gone = await instance();
     expect(gone.State).toEqual({ Code: 48, Name: "terminated" });
     expect(gone.BlockDeviceMappings).toEqual([]);
@@ -251,7 +252,7 @@ describe("snapshots and images", () => {
     });
     expect(snap.SnapshotId).toMatch(/^snap-0[0-9a-f]{16}$/);
     expect(snap.StartTime?.getTime()).toBeGreaterThanOrEqual(Date.parse("2026-02-01T12:00:00Z"));
-    await settle();
+    settle();
     const after = await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snap.SnapshotId!] }));
     expect(after.Snapshots?.[0]).toMatchObject({ State: "completed", Progress: "100%" });
 
@@ -285,7 +286,7 @@ describe("snapshots and images", () => {
       `Created by CreateImage(${WEB}) for ${ImageId}`,
       `Created by CreateImage(${WEB}) for ${ImageId}`,
     ]);
-    await settle();
+    settle();
     expect((await ec2.send(new DescribeImagesCommand({ ImageIds: [ImageId!] }))).Images?.[0]?.State).toBe("available");
 
     // A clashing name fails before any snapshot is taken.
@@ -664,7 +665,7 @@ describe("RunInstances", () => {
     expect(enis.NetworkInterfaces?.[0]?.Association?.PublicIp).toBe(a?.PublicIpAddress);
     const ud = await ec2.send(new DescribeInstanceAttributeCommand({ InstanceId: ids[0], Attribute: "userData" }));
     expect(ud.UserData?.Value).toBe(userData);
-    await settle();
+    settle();
     expect((await instance(ids[0])).State?.Name).toBe("running");
 
     // Terminating takes the launched disks and interfaces with it.

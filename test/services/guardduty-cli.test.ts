@@ -1,4 +1,5 @@
 /** The GuardDuty triage a student does with the real aws CLI on the basic scenario's recorded findings. */
+import { GetFindingsCommand, GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aws, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
 
@@ -36,8 +37,10 @@ describe.skipIf(!hasAwsCli)("aws guardduty list-findings, get-findings, archive-
       '{"Criterion":{"severity":{"Gte":7},"service.archived":{"Eq":["false"]}}}',
     ]);
     expect((open.json().FindingIds as string[]).sort()).toEqual(["8c258d654378414b9bc26f61a93eb816", "eeb88ab56556eb7771b266670dddee5a"]);
-    const after = await aws(server, ["guardduty", "get-findings", "--detector-id", DETECTOR, "--finding-ids", "b2c7e1f0a9d84e3c8f6a5b4c3d2e1f00"]);
-    expect(after.json().Findings[0].Service.Archived).toBe(true);
+    const after = await new GuardDutyClient(server.sdk()).send(
+      new GetFindingsCommand({ DetectorId: DETECTOR, FindingIds: ["b2c7e1f0a9d84e3c8f6a5b4c3d2e1f00"] }),
+    );
+    expect(after.Findings?.[0]?.Service?.Archived).toBe(true);
   });
 
   it("reports a detector that is not the caller's", async () => {

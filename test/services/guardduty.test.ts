@@ -20,7 +20,7 @@ import {
   UpdateFilterCommand,
   UpdateFindingsFeedbackCommand,
 } from "@aws-sdk/client-guardduty";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 const DETECTOR = "12abc34d567e8fa901bc2d34e56789f0";
@@ -37,11 +37,11 @@ const RECORDED = {
 let server: TestServer;
 let gd: GuardDutyClient;
 
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic" });
   gd = new GuardDutyClient(server.sdk());
 });
-afterAll(() => server?.stop());
+afterEach(() => server?.stop());
 
 const list = async (FindingCriteria?: object, extra: object = {}) =>
   (await gd.send(new ListFindingsCommand({ DetectorId: DETECTOR, FindingCriteria: FindingCriteria as never, ...extra }))).FindingIds ?? [];

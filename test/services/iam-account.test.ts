@@ -23,21 +23,20 @@ import {
   PutRolePolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREDENTIAL_REPORT_COLUMNS } from "../../emulator/services/iam/account.ts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CREDENTIAL_REPORT_COLUMNS, REPORT_GENERATION_MS } from "../../emulator/services/iam/account.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 let server: TestServer;
 let iam: IAMClient;
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:00:00Z" });
   iam = new IAMClient(server.sdk("us-east-1"));
 });
-afterAll(async () => {
+afterEach(async () => {
   await server?.stop();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const decoded = (s: string | undefined) => JSON.parse(decodeURIComponent(s ?? ""));
 
 /** Everything IAM holds for the account, in one comparable value. */
@@ -123,7 +122,7 @@ describe("credential report", () => {
     });
     await expect(iam.send(new GetCredentialReportCommand({}))).rejects.toMatchObject({ Code: "ReportInProgress", $metadata: { httpStatusCode: 404 } });
     expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe("INPROGRESS");
-    await sleep(1100);
+    server.emulator.runtime.clock.advance(REPORT_GENERATION_MS);
     expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe("COMPLETE");
 
     const report = await iam.send(new GetCredentialReportCommand({}));
@@ -166,6 +165,8 @@ describe("credential report", () => {
   });
 
   it("is a snapshot: later changes wait for the next report", async () => {
+    expect((await iam.send(new GenerateCredentialReportCommand({}))).State).toBe("STARTED");
+    server.emulator.runtime.clock.advance(REPORT_GENERATION_MS);
     await iam.send(new CreateUserCommand({ UserName: "after-report" }));
     const report = await iam.send(new GetCredentialReportCommand({}));
     expect(Buffer.from(report.Content ?? new Uint8Array()).toString()).not.toContain("after-report");

@@ -46,16 +46,16 @@ import {
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 let server: TestServer;
 let iam: IAMClient;
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:00:00Z" });
   iam = new IAMClient(server.sdk("us-east-1"));
 });
-afterAll(async () => {
+afterEach(async () => {
   await server?.stop();
 });
 

@@ -27,7 +27,7 @@ import {
   UpdateInsightCommand,
   UpdateStandardsControlCommand,
 } from "@aws-sdk/client-securityhub";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { filterFields, inCidr } from "../../emulator/services/securityhub/filters.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
@@ -40,11 +40,11 @@ const FSBP_SUB = `arn:aws:securityhub:${REGION}:${ACCOUNT}:subscription/aws-foun
 let server: TestServer;
 let sh: SecurityHubClient;
 
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic" });
   sh = new SecurityHubClient(server.sdk());
 });
-afterAll(() => server?.stop());
+afterEach(() => server?.stop());
 
 async function findings(Filters?: AwsSecurityFindingFilters, extra: object = {}): Promise<AwsSecurityFinding[]> {
   const out: AwsSecurityFinding[] = [];
@@ -77,6 +77,7 @@ describe("the hub", () => {
   });
 
   it("lists each standard's controls with their severities", async () => {
+    await sh.send(new EnableSecurityHubCommand({}));
     const fsbp = (await sh.send(new DescribeStandardsControlsCommand({ StandardsSubscriptionArn: FSBP_SUB }))).Controls ?? [];
     const imds = fsbp.find((c) => c.ControlId === "EC2.8");
     expect(imds).toMatchObject({
@@ -100,6 +101,10 @@ describe("the hub", () => {
 });
 
 describe("findings", () => {
+  beforeEach(async () => {
+    await sh.send(new EnableSecurityHubCommand({}));
+  });
+
   it("evaluates the controls over the recorded resources", async () => {
     const imds = await control("EC2.8", `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/${INSTANCE}`);
     expect(imds).toMatchObject({
@@ -285,6 +290,8 @@ describe("findings", () => {
 
   it("archives a control's findings when the control is disabled in every standard that has it", async () => {
     const arn = `arn:aws:securityhub:${REGION}:${ACCOUNT}:control/aws-foundational-security-best-practices/v/1.0.0/EC2.9`;
+    // The web server's public address fails EC2.9 while the control is enabled.
+    expect((await findings({ ComplianceSecurityControlId: eq("EC2.9") })).map((f) => [f.RecordState, f.Compliance?.Status])).toEqual([["ACTIVE", "FAILED"]]);
     await expect(sh.send(new UpdateStandardsControlCommand({ StandardsControlArn: arn, ControlStatus: "DISABLED" }))).rejects.toMatchObject({
       name: "InvalidInputException",
     });

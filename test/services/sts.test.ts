@@ -1,17 +1,17 @@
 /** STS beyond GetCallerIdentity: AssumeRole and GetSessionToken sessions that sign requests, GetAccessKeyInfo. */
 import { GetRoleCommand, IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountFromKeyId } from "../../emulator/services/sts/sessions.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
 
 let server: TestServer;
 let sts: STSClient;
-beforeAll(async () => {
+beforeEach(async () => {
   server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:00:00Z" });
   sts = new STSClient(server.sdk());
 });
-afterAll(async () => {
+afterEach(async () => {
   await server?.stop();
 });
 
