@@ -1,6 +1,7 @@
 /** One owning process per state directory: a lock file naming the owner, refused while that process lives. */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { processAlive } from "../core/process.ts";
 
 export interface LockInfo {
   pid: number;
@@ -18,19 +19,10 @@ export class StateDirInUseError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function readLock(dir: string): LockInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(join(dir, "server.lock"), "utf8")) as LockInfo;
-    return alive(info.pid) ? info : undefined;
+    return processAlive(info.pid) ? info : undefined;
   } catch {
     return undefined;
   }

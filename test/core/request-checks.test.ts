@@ -4,15 +4,12 @@
  * belong (a token on a long-term key, a token added after signing). Each reproduction from the report, now refused
  * in its protocol's shape; and nothing it asked for happened.
  */
-import { request as httpRequest } from "node:http";
 import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
-import { Sha256 } from "@smithy/core/checksum";
-import { HttpRequest } from "@smithy/protocol-http";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { objectsOf } from "../../emulator/services/s3/object-store.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { type RawRequest, signedFetch } from "../helpers/signed-fetch.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -22,68 +19,10 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Probe {
-  service: string;
-  region?: string;
-  method?: string;
-  path?: string;
-  query?: Record<string, string>;
-  headers?: Record<string, string>;
-  /** What is signed. */
-  body?: string;
-  /** What is sent, when it differs from what was signed. */
-  sent?: string;
-  signingDate?: Date;
-  presignExpiresIn?: number;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Headers added after signing. */
-  afterSigning?: Record<string, string>;
-}
+type Probe = RawRequest & { credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } };
 
-async function send(p: Probe): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
-  const url = new URL(server.url);
-  const request = new HttpRequest({
-    method: p.method ?? "POST",
-    protocol: "http:",
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: p.path ?? "/",
-    query: p.query ?? {},
-    headers: { host: url.host, ...(p.headers ?? {}) },
-    body: p.body,
-  });
-  const signer = new SignatureV4({
-    credentials: p.credentials ?? server.credentials,
-    region: p.region ?? "us-east-1",
-    service: p.service,
-    sha256: Sha256,
-    uriEscapePath: p.service !== "s3",
-  });
-  const signed =
-    p.presignExpiresIn !== undefined
-      ? await signer.presign(request, { expiresIn: p.presignExpiresIn, signingDate: p.signingDate })
-      : await signer.sign(request, { signingDate: p.signingDate });
-  const query = new URLSearchParams(signed.query as Record<string, string>).toString();
-  const body = p.sent ?? p.body;
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      {
-        host: url.hostname,
-        port: Number(url.port),
-        method: signed.method,
-        path: `${signed.path}${query ? `?${query}` : ""}`,
-        headers: { ...signed.headers, ...(p.afterSigning ?? {}), ...(body !== undefined ? { "content-length": String(Buffer.byteLength(body)) } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-      },
-    );
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
+async function send(p: Probe): Promise<{ status: number; text: string }> {
+  return signedFetch(server.url, p.credentials ?? server.credentials, p);
 }
 
 const sts = (extra: Partial<Probe> = {}): Probe => ({

@@ -3,11 +3,12 @@ import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Sha256 } from "@smithy/core/checksum";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { TestServer } from "./emulator.ts";
+import { afterAll, beforeAll } from "vitest";
+import { startTestServer, type TestServer } from "./emulator.ts";
 
 /** Rejects with the SDK's error; returns it for closer inspection. */
 export async function failure(p: Promise<unknown>): Promise<Error & Record<string, any>> {
@@ -89,4 +90,27 @@ export function filesUnder(dir: string): string[] {
   };
   walk(dir, "");
   return out.sort();
+}
+
+/**
+ * One "basic" server for an S3 suite (started before its tests, stopped after), with the suite's shorthands bound to
+ * it. Read `server` and `s3` inside tests: they exist once beforeAll has run.
+ */
+export function s3Suite(clock = "2026-02-01T12:00:00Z") {
+  const suite = {
+    server: undefined as unknown as TestServer,
+    s3: undefined as unknown as S3Client,
+    keys: (bucket: string, prefix?: string) => listKeys(suite.s3, bucket, prefix),
+    text: (bucket: string, key: string) => readText(suite.s3, bucket, key),
+    newBucket: () => createBucket(suite.s3, suite.server.region),
+    raw: (method: string, path: string, opts?: { host?: string; body?: string }) => rawS3(suite.server, method, path, opts),
+  };
+  beforeAll(async () => {
+    suite.server = await startTestServer({ scenario: "basic", clock });
+    suite.s3 = new S3Client(suite.server.sdk());
+  });
+  afterAll(async () => {
+    await suite.server?.stop();
+  });
+  return suite;
 }

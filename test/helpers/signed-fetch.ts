@@ -11,12 +11,20 @@ export interface RawRequest {
   path?: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** What is signed. */
   body?: string | Buffer;
+  /** What is sent, where a test swaps the body after signing. */
+  sent?: string | Buffer;
+  signingDate?: Date;
+  /** Presign (signature in the query, valid this many seconds) instead of signing the headers. */
+  presignExpiresIn?: number;
+  /** Headers added after signing (not covered by the signature). */
+  afterSigning?: Record<string, string>;
 }
 
 export async function signedFetch(
   endpoint: string,
-  credentials: { accessKeyId: string; secretAccessKey: string },
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
   r: RawRequest,
 ): Promise<{ status: number; headers: Headers; text: string }> {
   const url = new URL(endpoint);
@@ -31,12 +39,17 @@ export async function signedFetch(
     body: r.body,
   });
   const signer = new SignatureV4({ credentials, region: r.region ?? "us-east-1", service: r.service, sha256: Sha256, uriEscapePath: r.service !== "s3" });
-  const signed = await signer.sign(request);
-  const qs = new URLSearchParams(r.query ?? {}).toString();
+  const signed =
+    r.presignExpiresIn !== undefined
+      ? await signer.presign(request, { expiresIn: r.presignExpiresIn, signingDate: r.signingDate })
+      : await signer.sign(request, { signingDate: r.signingDate });
+  const qs = new URLSearchParams(signed.query as Record<string, string>).toString();
+  const body = r.sent ?? r.body;
+  const headers = { ...signed.headers, ...(r.afterSigning ?? {}), ...(r.sent !== undefined ? { "content-length": String(Buffer.byteLength(r.sent)) } : {}) };
   // node:http sends the path byte for byte: fetch would normalize "../" and "%2e%2e" away.
   return new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: Number(url.port), method: signed.method, path: `${r.path ?? "/"}${qs ? `?${qs}` : ""}`, headers: signed.headers },
+      { host: url.hostname, port: Number(url.port), method: signed.method, path: `${r.path ?? "/"}${qs ? `?${qs}` : ""}`, headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c) => chunks.push(c));
@@ -48,7 +61,7 @@ export async function signedFetch(
       },
     );
     req.on("error", reject);
-    if (r.body !== undefined && signed.method !== "GET" && signed.method !== "HEAD") req.write(r.body);
+    if (body !== undefined && signed.method !== "GET" && signed.method !== "HEAD") req.write(body);
     req.end();
   });
 }

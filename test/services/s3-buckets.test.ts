@@ -36,31 +36,18 @@ import {
   PutPublicAccessBlockCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { objectsOf } from "../../emulator/services/s3/object-store.ts";
-import { startTestServer, type TestServer } from "../helpers/emulator.ts";
-import { createBucket, failure, listKeys, rawS3, readText } from "../helpers/s3.ts";
+import { startTestServer } from "../helpers/emulator.ts";
+import { failure, s3Suite } from "../helpers/s3.ts";
 
 const EVIDENCE = "basic-evidence";
-let server: TestServer;
-let s3: S3Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:00:00Z" });
-  s3 = new S3Client(server.sdk());
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const keys = (bucket: string, prefix?: string) => listKeys(s3, bucket, prefix);
-const text = (bucket: string, key: string) => readText(s3, bucket, key);
-const newBucket = () => createBucket(s3, server.region);
-const raw = (method: string, path: string, opts?: { host?: string; body?: string }) => rawS3(server, method, path, opts);
+const suite = s3Suite();
+const { keys, text, newBucket, raw } = suite;
 
 describe("buckets", () => {
   it("lists the recorded bucket with its region and the account's canonical owner", async () => {
-    const out = await s3.send(new ListBucketsCommand({}));
+    const out = await suite.s3.send(new ListBucketsCommand({}));
     const rec = out.Buckets?.find((b) => b.Name === EVIDENCE);
     expect(rec).toMatchObject({ Name: EVIDENCE, BucketRegion: "ap-northeast-1" });
     expect(rec?.CreationDate).toBeInstanceOf(Date);
@@ -70,33 +57,33 @@ describe("buckets", () => {
   it("pages the bucket list with MaxBuckets and ContinuationToken", async () => {
     await newBucket();
     await newBucket();
-    const all = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
+    const all = (await suite.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
     expect(all.length).toBeGreaterThanOrEqual(3);
     const seen: string[] = [];
     let token: string | undefined;
     do {
-      const out = await s3.send(new ListBucketsCommand({ MaxBuckets: 2, ContinuationToken: token }));
+      const out = await suite.s3.send(new ListBucketsCommand({ MaxBuckets: 2, ContinuationToken: token }));
       expect(out.Buckets?.length).toBeLessThanOrEqual(2);
       seen.push(...(out.Buckets ?? []).map((b) => b.Name ?? ""));
       token = out.ContinuationToken;
     } while (token);
     expect(seen).toEqual(all);
-    expect((await s3.send(new ListBucketsCommand({ Prefix: "test-bucket-" }))).Buckets?.every((b) => b.Name?.startsWith("test-bucket-"))).toBe(true);
+    expect((await suite.s3.send(new ListBucketsCommand({ Prefix: "test-bucket-" }))).Buckets?.every((b) => b.Name?.startsWith("test-bucket-"))).toBe(true);
   });
 
   it("creates a bucket with a LocationConstraint, heads it and reports its location", async () => {
     const name = await newBucket();
-    expect((await s3.send(new HeadBucketCommand({ Bucket: name }))).BucketRegion).toBe("ap-northeast-1");
-    expect((await s3.send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint).toBe("ap-northeast-1");
-    const listed = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect((await suite.s3.send(new HeadBucketCommand({ Bucket: name }))).BucketRegion).toBe("ap-northeast-1");
+    expect((await suite.s3.send(new GetBucketLocationCommand({ Bucket: name }))).LocationConstraint).toBe("ap-northeast-1");
+    const listed = (await suite.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
     expect(listed).toContain(name);
-    const again = await failure(s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: "ap-northeast-1" } })));
+    const again = await failure(suite.s3.send(new CreateBucketCommand({ Bucket: name, CreateBucketConfiguration: { LocationConstraint: "ap-northeast-1" } })));
     expect(again.name).toBe("BucketAlreadyOwnedByYou");
     expect(again.$metadata.httpStatusCode).toBe(409);
   });
 
   it("a us-east-1 bucket has an empty LocationConstraint", async () => {
-    const us = new S3Client(server.sdk("us-east-1"));
+    const us = new S3Client(suite.server.sdk("us-east-1"));
     await us.send(new CreateBucketCommand({ Bucket: "virginia-bucket" }));
     const loc = await us.send(new GetBucketLocationCommand({ Bucket: "virginia-bucket" }));
     expect(loc.LocationConstraint ?? "").toBe("");
@@ -104,11 +91,11 @@ describe("buckets", () => {
   });
 
   it("refuses bad names and a constraint that does not match the regional endpoint, creating nothing", async () => {
-    const before = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
-    expect((await failure(s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).name).toBe("InvalidBucketName");
-    expect((await failure(s3.send(new CreateBucketCommand({ Bucket: "__proto__" })))).name).toBe("InvalidBucketName");
+    const before = (await suite.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect((await failure(suite.s3.send(new CreateBucketCommand({ Bucket: "Bad_Name" })))).name).toBe("InvalidBucketName");
+    expect((await failure(suite.s3.send(new CreateBucketCommand({ Bucket: "__proto__" })))).name).toBe("InvalidBucketName");
     const mismatch = await failure(
-      s3.send(new CreateBucketCommand({ Bucket: "wrong-region-bucket", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } })),
+      suite.s3.send(new CreateBucketCommand({ Bucket: "wrong-region-bucket", CreateBucketConfiguration: { LocationConstraint: "eu-west-1" } })),
     );
     expect(mismatch.name).toBe("IllegalLocationConstraintException");
     // SDK v3 fills in the client's region as LocationConstraint, so leave it out by hand as the CLI's s3api does.
@@ -116,20 +103,20 @@ describe("buckets", () => {
     expect(unspecified.status).toBe(400);
     expect(unspecified.body).toContain("<Code>IllegalLocationConstraintException</Code>");
     expect(unspecified.body).toContain("The unspecified location constraint is incompatible");
-    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(before);
+    expect((await suite.s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(before);
   });
 
   it("deletes only empty buckets", async () => {
     const name = await newBucket();
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "v" }));
-    const err = await failure(s3.send(new DeleteBucketCommand({ Bucket: name })));
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "v" }));
+    const err = await failure(suite.s3.send(new DeleteBucketCommand({ Bucket: name })));
     expect(err.name).toBe("BucketNotEmpty");
     expect(err.BucketName).toBe(name);
     expect(await keys(name)).toEqual(["k"]);
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k" }));
-    await s3.send(new DeleteBucketCommand({ Bucket: name }));
-    expect((await failure(s3.send(new HeadBucketCommand({ Bucket: name })))).name).toBe("NotFound");
-    expect((await failure(s3.send(new DeleteBucketCommand({ Bucket: name })))).name).toBe("NoSuchBucket");
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k" }));
+    await suite.s3.send(new DeleteBucketCommand({ Bucket: name }));
+    expect((await failure(suite.s3.send(new HeadBucketCommand({ Bucket: name })))).name).toBe("NotFound");
+    expect((await failure(suite.s3.send(new DeleteBucketCommand({ Bucket: name })))).name).toBe("NoSuchBucket");
   });
 
   it("a recorded bucket emptied, deleted and re-created does not bring its recorded objects back", async () => {
@@ -151,18 +138,18 @@ describe("buckets", () => {
   });
 
   it("bucket operations on a missing bucket answer NoSuchBucket with the bucket name", async () => {
-    const err = await failure(s3.send(new GetBucketPolicyCommand({ Bucket: "no-such-bucket-here" })));
+    const err = await failure(suite.s3.send(new GetBucketPolicyCommand({ Bucket: "no-such-bucket-here" })));
     expect(err.name).toBe("NoSuchBucket");
     expect(err.BucketName).toBe("no-such-bucket-here");
     expect(err.$metadata.httpStatusCode).toBe(404);
-    expect((await failure(s3.send(new ListObjectsV2Command({ Bucket: "no-such-bucket-here" })))).name).toBe("NoSuchBucket");
+    expect((await failure(suite.s3.send(new ListObjectsV2Command({ Bucket: "no-such-bucket-here" })))).name).toBe("NoSuchBucket");
   });
 });
 
 describe("bucket configuration", () => {
   it("policy: NoSuchBucketPolicy, MalformedPolicy that keeps the old policy, put, get, delete", async () => {
     const name = await newBucket();
-    const none = await failure(s3.send(new GetBucketPolicyCommand({ Bucket: name })));
+    const none = await failure(suite.s3.send(new GetBucketPolicyCommand({ Bucket: name })));
     expect(none.name).toBe("NoSuchBucketPolicy");
     expect(none.message).toBe("The bucket policy does not exist");
     const policy = JSON.stringify({
@@ -178,41 +165,41 @@ describe("bucket configuration", () => {
         },
       ],
     });
-    await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: policy }));
-    expect(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: name }))).Policy ?? "")).toEqual(JSON.parse(policy));
+    await suite.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: policy }));
+    expect(JSON.parse((await suite.s3.send(new GetBucketPolicyCommand({ Bucket: name }))).Policy ?? "")).toEqual(JSON.parse(policy));
     for (const bad of [
       "{not json",
       "[]",
       JSON.stringify({ Version: "2012-10-17" }),
       JSON.stringify({ Statement: [{ Effect: "Maybe", Principal: "*", Action: "s3:*", Resource: "*" }] }),
     ]) {
-      expect((await failure(s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: bad })))).name, bad).toBe("MalformedPolicy");
+      expect((await failure(suite.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: bad })))).name, bad).toBe("MalformedPolicy");
     }
-    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: name }))).Policy).toBe(policy);
-    await s3.send(new DeleteBucketPolicyCommand({ Bucket: name }));
-    expect((await failure(s3.send(new GetBucketPolicyCommand({ Bucket: name })))).name).toBe("NoSuchBucketPolicy");
+    expect((await suite.s3.send(new GetBucketPolicyCommand({ Bucket: name }))).Policy).toBe(policy);
+    await suite.s3.send(new DeleteBucketPolicyCommand({ Bucket: name }));
+    expect((await failure(suite.s3.send(new GetBucketPolicyCommand({ Bucket: name })))).name).toBe("NoSuchBucketPolicy");
   });
 
   it("public access block: missing, put (omitted flags false), get, delete", async () => {
     const name = await newBucket();
-    const none = await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: name })));
+    const none = await failure(suite.s3.send(new GetPublicAccessBlockCommand({ Bucket: name })));
     expect(none.name).toBe("NoSuchPublicAccessBlockConfiguration");
     expect(none.$metadata.httpStatusCode).toBe(404);
-    await s3.send(new PutPublicAccessBlockCommand({ Bucket: name, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true } }));
-    expect((await s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration).toEqual({
+    await suite.s3.send(new PutPublicAccessBlockCommand({ Bucket: name, PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true } }));
+    expect((await suite.s3.send(new GetPublicAccessBlockCommand({ Bucket: name }))).PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       IgnorePublicAcls: false,
       BlockPublicPolicy: true,
       RestrictPublicBuckets: false,
     });
-    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
-    expect((await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: name })))).name).toBe("NoSuchPublicAccessBlockConfiguration");
+    await suite.s3.send(new DeletePublicAccessBlockCommand({ Bucket: name }));
+    expect((await failure(suite.s3.send(new GetPublicAccessBlockCommand({ Bucket: name })))).name).toBe("NoSuchPublicAccessBlockConfiguration");
   });
 
   it("tagging: NoSuchTagSet, put, get; duplicate keys are refused and leave the tags as they were", async () => {
     const name = await newBucket();
-    expect((await failure(s3.send(new GetBucketTaggingCommand({ Bucket: name })))).name).toBe("NoSuchTagSet");
-    await s3.send(
+    expect((await failure(suite.s3.send(new GetBucketTaggingCommand({ Bucket: name })))).name).toBe("NoSuchTagSet");
+    await suite.s3.send(
       new PutBucketTaggingCommand({
         Bucket: name,
         Tagging: {
@@ -224,7 +211,7 @@ describe("bucket configuration", () => {
       }),
     );
     const dup = await failure(
-      s3.send(
+      suite.s3.send(
         new PutBucketTaggingCommand({
           Bucket: name,
           Tagging: {
@@ -237,7 +224,7 @@ describe("bucket configuration", () => {
       ),
     );
     expect(dup.name).toBe("InvalidTag");
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet).toEqual([
+    expect((await suite.s3.send(new GetBucketTaggingCommand({ Bucket: name }))).TagSet).toEqual([
       { Key: "env", Value: "prod" },
       { Key: "owner", Value: "sec" },
     ]);
@@ -245,25 +232,25 @@ describe("bucket configuration", () => {
 
   it("ACL grants the owner FULL_CONTROL; encryption defaults to SSE-S3; versioning and logging are empty until recorded", async () => {
     const name = await newBucket();
-    const acl = await s3.send(new GetBucketAclCommand({ Bucket: name }));
+    const acl = await suite.s3.send(new GetBucketAclCommand({ Bucket: name }));
     expect(acl.Grants).toEqual([{ Grantee: { Type: "CanonicalUser", ID: acl.Owner?.ID }, Permission: "FULL_CONTROL" }]);
-    const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
+    const enc = await suite.s3.send(new GetBucketEncryptionCommand({ Bucket: name }));
     expect(enc.ServerSideEncryptionConfiguration?.Rules?.[0]).toEqual({
       ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" },
       BucketKeyEnabled: false,
     });
-    const ver = await s3.send(new GetBucketVersioningCommand({ Bucket: name }));
+    const ver = await suite.s3.send(new GetBucketVersioningCommand({ Bucket: name }));
     expect(ver.Status).toBeUndefined();
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
+    expect((await suite.s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
   });
 
   it("policy status: public only for an unconditioned Allow to everyone", async () => {
     const name = await newBucket();
-    expect((await failure(s3.send(new GetBucketPolicyStatusCommand({ Bucket: name })))).name).toBe("NoSuchBucketPolicy");
+    expect((await failure(suite.s3.send(new GetBucketPolicyStatusCommand({ Bucket: name })))).name).toBe("NoSuchBucketPolicy");
     const statement = { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `arn:aws:s3:::${name}/*` };
     const status = async (policy: object) => {
-      await s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
-      return (await s3.send(new GetBucketPolicyStatusCommand({ Bucket: name }))).PolicyStatus?.IsPublic;
+      await suite.s3.send(new PutBucketPolicyCommand({ Bucket: name, Policy: JSON.stringify(policy) }));
+      return (await suite.s3.send(new GetBucketPolicyStatusCommand({ Bucket: name }))).PolicyStatus?.IsPublic;
     };
     expect(await status({ Version: "2012-10-17", Statement: [statement] })).toBe(true);
     expect(await status({ Version: "2012-10-17", Statement: [{ ...statement, Principal: { AWS: ["*"] } }] })).toBe(true);
@@ -276,7 +263,7 @@ describe("bucket configuration", () => {
     const name = await newBucket();
     const logs = await newBucket();
     const kms = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
-    await s3.send(
+    await suite.s3.send(
       new PutBucketEncryptionCommand({
         Bucket: name,
         ServerSideEncryptionConfiguration: {
@@ -284,10 +271,10 @@ describe("bucket configuration", () => {
         },
       }),
     );
-    const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0];
+    const rule = (await suite.s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0];
     expect(rule).toEqual({ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: kms }, BucketKeyEnabled: true });
     const bad = await failure(
-      s3.send(
+      suite.s3.send(
         new PutBucketEncryptionCommand({
           Bucket: name,
           ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256", KMSMasterKeyID: kms } }] },
@@ -296,25 +283,27 @@ describe("bucket configuration", () => {
     );
     expect(bad.name).toBe("InvalidArgument");
     expect(
-      (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
+      (await suite.s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
         ?.SSEAlgorithm,
     ).toBe("aws:kms");
-    await s3.send(new DeleteBucketEncryptionCommand({ Bucket: name }));
+    await suite.s3.send(new DeleteBucketEncryptionCommand({ Bucket: name }));
     expect(
-      (await s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
+      (await suite.s3.send(new GetBucketEncryptionCommand({ Bucket: name }))).ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
         ?.SSEAlgorithm,
     ).toBe("AES256");
 
     const noTarget = await failure(
-      s3.send(
+      suite.s3.send(
         new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "no-such-log-bucket", TargetPrefix: "x/" } } }),
       ),
     );
     expect(noTarget.name).toBe("InvalidTargetBucketForLogging");
-    await s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: logs, TargetPrefix: "access/" } } }));
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toEqual({ TargetBucket: logs, TargetPrefix: "access/" });
-    await s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: {} }));
-    expect((await s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
+    await suite.s3.send(
+      new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: { LoggingEnabled: { TargetBucket: logs, TargetPrefix: "access/" } } }),
+    );
+    expect((await suite.s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toEqual({ TargetBucket: logs, TargetPrefix: "access/" });
+    await suite.s3.send(new PutBucketLoggingCommand({ Bucket: name, BucketLoggingStatus: {} }));
+    expect((await suite.s3.send(new GetBucketLoggingCommand({ Bucket: name }))).LoggingEnabled).toBeUndefined();
   });
 
   it("reports versioning, logging and KMS encryption as a recording holds them", async () => {
@@ -348,20 +337,20 @@ describe("unconfigured features", () => {
   it("features never configured answer as AWS does for such a bucket", async () => {
     const name = await newBucket();
     const cases: [() => Promise<unknown>, string][] = [
-      [() => s3.send(new GetBucketCorsCommand({ Bucket: name })), "NoSuchCORSConfiguration"],
-      [() => s3.send(new GetBucketWebsiteCommand({ Bucket: name })), "NoSuchWebsiteConfiguration"],
-      [() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })), "NoSuchLifecycleConfiguration"],
-      [() => s3.send(new GetBucketReplicationCommand({ Bucket: name })), "ReplicationConfigurationNotFoundError"],
-      [() => s3.send(new GetObjectLockConfigurationCommand({ Bucket: name })), "ObjectLockConfigurationNotFoundError"],
+      [() => suite.s3.send(new GetBucketCorsCommand({ Bucket: name })), "NoSuchCORSConfiguration"],
+      [() => suite.s3.send(new GetBucketWebsiteCommand({ Bucket: name })), "NoSuchWebsiteConfiguration"],
+      [() => suite.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })), "NoSuchLifecycleConfiguration"],
+      [() => suite.s3.send(new GetBucketReplicationCommand({ Bucket: name })), "ReplicationConfigurationNotFoundError"],
+      [() => suite.s3.send(new GetObjectLockConfigurationCommand({ Bucket: name })), "ObjectLockConfigurationNotFoundError"],
     ];
     for (const [call, code] of cases) {
       const err = await failure(call());
       expect(err.name).toBe(code);
       expect(err.$metadata.httpStatusCode).toBe(404);
     }
-    const notif = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: name }));
+    const notif = await suite.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: name }));
     expect(notif.TopicConfigurations ?? notif.QueueConfigurations ?? notif.LambdaFunctionConfigurations).toBeUndefined();
-    expect((await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name }))).OwnershipControls?.Rules).toEqual([
+    expect((await suite.s3.send(new GetBucketOwnershipControlsCommand({ Bucket: name }))).OwnershipControls?.Rules).toEqual([
       { ObjectOwnership: "BucketOwnerEnforced" },
     ]);
   });
@@ -374,8 +363,8 @@ describe("virtual-host addressing", () => {
       opts?.all ? cb(null, [{ address: "127.0.0.1", family: 4 }]) : cb(null, "127.0.0.1", 4)) as unknown as LookupFunction;
     const hosts: string[] = [];
     const vhost = new S3Client({
-      ...server.sdk(),
-      endpoint: `http://localhost:${server.port}`,
+      ...suite.server.sdk(),
+      endpoint: `http://localhost:${suite.server.port}`,
       forcePathStyle: false,
       requestHandler: { httpAgent: new Agent({ lookup }) },
     });

@@ -21,25 +21,13 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/emulator.ts";
-import { createBucket, failure, listKeys, readText } from "../helpers/s3.ts";
+import { describe, expect, it } from "vitest";
+import { startTestServer } from "../helpers/emulator.ts";
+import { failure, s3Suite } from "../helpers/s3.ts";
 
 const EVIDENCE = "basic-evidence";
-let server: TestServer;
-let s3: S3Client;
-
-beforeAll(async () => {
-  server = await startTestServer({ scenario: "basic", clock: "2026-02-01T12:00:00Z" });
-  s3 = new S3Client(server.sdk());
-});
-afterAll(async () => {
-  await server?.stop();
-});
-
-const keys = (bucket: string, prefix?: string) => listKeys(s3, bucket, prefix);
-const text = (bucket: string, key: string) => readText(s3, bucket, key);
-const newBucket = () => createBucket(s3, server.region);
+const suite = s3Suite();
+const { keys, text, newBucket } = suite;
 
 describe("multipart upload", () => {
   const MB = 1024 * 1024;
@@ -48,22 +36,22 @@ describe("multipart upload", () => {
     const name = await newBucket();
     const p1 = Buffer.alloc(5 * MB, "a");
     const p2 = Buffer.from("the tail");
-    const c = await s3.send(
+    const c = await suite.s3.send(
       new CreateMultipartUploadCommand({ Bucket: name, Key: "big.bin", ContentType: "application/octet-stream", Metadata: { part: "yes" } }),
     );
     expect(c.UploadId).toBeTruthy();
-    const e1 = (await s3.send(new UploadPartCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId, PartNumber: 1, Body: p1 }))).ETag;
-    const e2 = (await s3.send(new UploadPartCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId, PartNumber: 2, Body: p2 }))).ETag;
+    const e1 = (await suite.s3.send(new UploadPartCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId, PartNumber: 1, Body: p1 }))).ETag;
+    const e2 = (await suite.s3.send(new UploadPartCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId, PartNumber: 2, Body: p2 }))).ETag;
     expect(e2).toBe(`"${createHash("md5").update(p2).digest("hex")}"`);
-    const listed = await s3.send(new ListPartsCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId }));
+    const listed = await suite.s3.send(new ListPartsCommand({ Bucket: name, Key: "big.bin", UploadId: c.UploadId }));
     expect(listed.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
       [1, p1.length, e1],
       [2, p2.length, e2],
     ]);
-    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads?.map((u) => u.UploadId)).toEqual([c.UploadId]);
+    expect((await suite.s3.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads?.map((u) => u.UploadId)).toEqual([c.UploadId]);
     // Not yet an object.
     expect(await keys(name)).toEqual([]);
-    const done = await s3.send(
+    const done = await suite.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: name,
         Key: "big.bin",
@@ -78,20 +66,20 @@ describe("multipart upload", () => {
     );
     const md5s = Buffer.concat([p1, p2].map((p) => createHash("md5").update(p).digest()));
     expect(done.ETag).toBe(`"${createHash("md5").update(md5s).digest("hex")}-2"`);
-    const head = await s3.send(new HeadObjectCommand({ Bucket: name, Key: "big.bin" }));
+    const head = await suite.s3.send(new HeadObjectCommand({ Bucket: name, Key: "big.bin" }));
     expect(head).toMatchObject({ ContentLength: p1.length + p2.length, ETag: done.ETag, ContentType: "application/octet-stream", Metadata: { part: "yes" } });
-    const tail = await s3.send(new GetObjectCommand({ Bucket: name, Key: "big.bin", Range: `bytes=${p1.length - 2}-` }));
+    const tail = await suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "big.bin", Range: `bytes=${p1.length - 2}-` }));
     expect(await tail.Body?.transformToString()).toBe("aathe tail");
-    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads).toBeUndefined();
+    expect((await suite.s3.send(new ListMultipartUploadsCommand({ Bucket: name }))).Uploads).toBeUndefined();
   });
 
   it("refuses a bad part list without completing, and aborts", async () => {
     const name = await newBucket();
-    const c = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: "k" }));
-    const e1 = (await s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, PartNumber: 1, Body: "small" }))).ETag;
-    const e2 = (await s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, PartNumber: 2, Body: "small" }))).ETag;
+    const c = await suite.s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: "k" }));
+    const e1 = (await suite.s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, PartNumber: 1, Body: "small" }))).ETag;
+    const e2 = (await suite.s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, PartNumber: 2, Body: "small" }))).ETag;
     const complete = (parts: { PartNumber: number; ETag?: string }[]) =>
-      failure(s3.send(new CompleteMultipartUploadCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, MultipartUpload: { Parts: parts } })));
+      failure(suite.s3.send(new CompleteMultipartUploadCommand({ Bucket: name, Key: "k", UploadId: c.UploadId, MultipartUpload: { Parts: parts } })));
     expect(
       (
         await complete([
@@ -117,11 +105,13 @@ describe("multipart upload", () => {
       ).name,
     ).toBe("EntityTooSmall");
     expect(await keys(name)).toEqual([]);
-    expect((await s3.send(new ListPartsCommand({ Bucket: name, Key: "k", UploadId: c.UploadId }))).Parts).toHaveLength(2);
-    await s3.send(new AbortMultipartUploadCommand({ Bucket: name, Key: "k", UploadId: c.UploadId }));
-    const gone = await failure(s3.send(new ListPartsCommand({ Bucket: name, Key: "k", UploadId: c.UploadId })));
+    expect((await suite.s3.send(new ListPartsCommand({ Bucket: name, Key: "k", UploadId: c.UploadId }))).Parts).toHaveLength(2);
+    await suite.s3.send(new AbortMultipartUploadCommand({ Bucket: name, Key: "k", UploadId: c.UploadId }));
+    const gone = await failure(suite.s3.send(new ListPartsCommand({ Bucket: name, Key: "k", UploadId: c.UploadId })));
     expect(gone.name).toBe("NoSuchUpload");
-    expect((await failure(s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: "bogus", PartNumber: 1, Body: "x" })))).name).toBe("NoSuchUpload");
+    expect((await failure(suite.s3.send(new UploadPartCommand({ Bucket: name, Key: "k", UploadId: "bogus", PartNumber: 1, Body: "x" })))).name).toBe(
+      "NoSuchUpload",
+    );
   });
 });
 
@@ -130,12 +120,12 @@ describe("multipart upload by copy", () => {
     const name = await newBucket();
     const src = Buffer.alloc(6 * 1024 * 1024);
     for (let i = 0; i < src.length; i++) src[i] = i % 256;
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "src.bin", Body: src }));
-    const c = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: "joined.bin" }));
-    const whole = await s3.send(
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "src.bin", Body: src }));
+    const c = await suite.s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: "joined.bin" }));
+    const whole = await suite.s3.send(
       new UploadPartCopyCommand({ Bucket: name, Key: "joined.bin", UploadId: c.UploadId, PartNumber: 1, CopySource: `${name}/src.bin` }),
     );
-    const ranged = await s3.send(
+    const ranged = await suite.s3.send(
       new UploadPartCopyCommand({
         Bucket: name,
         Key: "joined.bin",
@@ -147,7 +137,7 @@ describe("multipart upload by copy", () => {
     );
     expect(ranged.CopyPartResult?.ETag).toBe(`"${createHash("md5").update(src.subarray(10, 20)).digest("hex")}"`);
     const badRange = await failure(
-      s3.send(
+      suite.s3.send(
         new UploadPartCopyCommand({
           Bucket: name,
           Key: "joined.bin",
@@ -159,7 +149,7 @@ describe("multipart upload by copy", () => {
       ),
     );
     expect(badRange.name).toBe("InvalidRange");
-    await s3.send(
+    await suite.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: name,
         Key: "joined.bin",
@@ -172,7 +162,7 @@ describe("multipart upload by copy", () => {
         },
       }),
     );
-    const tail = await s3.send(new GetObjectCommand({ Bucket: name, Key: "joined.bin", Range: "bytes=-12" }));
+    const tail = await suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "joined.bin", Range: "bytes=-12" }));
     expect(Buffer.from((await tail.Body?.transformToByteArray()) ?? [])).toEqual(Buffer.concat([src.subarray(src.length - 2), src.subarray(10, 20)]));
   });
 });
@@ -180,26 +170,26 @@ describe("multipart upload by copy", () => {
 describe("versioning", () => {
   it("keeps every version, hides deleted keys behind delete markers and lets them be recovered", async () => {
     const name = await newBucket();
-    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status).toBe("Enabled");
-    const v1 = (await s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "one" }))).VersionId ?? "";
-    const v2 = (await s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "two" }))).VersionId ?? "";
+    await suite.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
+    expect((await suite.s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status).toBe("Enabled");
+    const v1 = (await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "one" }))).VersionId ?? "";
+    const v2 = (await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "k", Body: "two" }))).VersionId ?? "";
     expect(v1).toMatch(/^[A-Za-z0-9._]{32}$/);
     expect(v2).not.toBe(v1);
-    const current = await s3.send(new GetObjectCommand({ Bucket: name, Key: "k" }));
+    const current = await suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "k" }));
     expect([await current.Body?.transformToString(), current.VersionId]).toEqual(["two", v2]);
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: v1 }))).Body?.transformToString()).toBe("one");
+    expect(await (await suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: v1 }))).Body?.transformToString()).toBe("one");
 
-    const del = await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k" }));
+    const del = await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k" }));
     expect(del.DeleteMarker).toBe(true);
     const marker = del.VersionId ?? "";
-    expect((await failure(s3.send(new GetObjectCommand({ Bucket: name, Key: "k" })))).name).toBe("NoSuchKey");
+    expect((await failure(suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "k" })))).name).toBe("NoSuchKey");
     expect(await keys(name)).toEqual([]);
-    const onMarker = await failure(s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: marker })));
+    const onMarker = await failure(suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: marker })));
     expect(onMarker.name).toBe("MethodNotAllowed");
     expect(onMarker.$metadata.httpStatusCode).toBe(405);
 
-    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: name }));
+    const listed = await suite.s3.send(new ListObjectVersionsCommand({ Bucket: name }));
     expect(listed.Versions?.map((v) => [v.VersionId, v.IsLatest, v.Size])).toEqual([
       [v2, false, 3],
       [v1, false, 3],
@@ -207,53 +197,57 @@ describe("versioning", () => {
     expect(listed.DeleteMarkers?.map((m) => [m.Key, m.VersionId, m.IsLatest])).toEqual([["k", marker, true]]);
 
     // Recover the older version by copying it, then undelete by removing the marker.
-    await s3.send(new CopyObjectCommand({ Bucket: name, Key: "k-restored", CopySource: `${name}/k?versionId=${v1}` }));
+    await suite.s3.send(new CopyObjectCommand({ Bucket: name, Key: "k-restored", CopySource: `${name}/k?versionId=${v1}` }));
     expect(await text(name, "k-restored")).toBe("one");
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k", VersionId: marker }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k", VersionId: marker }));
     expect(await text(name, "k")).toBe("two");
     // Copying a noncurrent version onto its own key restores it as a new current version; the current one cannot.
-    expect((await failure(s3.send(new CopyObjectCommand({ Bucket: name, Key: "k", CopySource: `${name}/k?versionId=${v2}` })))).name).toBe("InvalidRequest");
-    const restored = await s3.send(new CopyObjectCommand({ Bucket: name, Key: "k", CopySource: `${name}/k?versionId=${v1}` }));
+    expect((await failure(suite.s3.send(new CopyObjectCommand({ Bucket: name, Key: "k", CopySource: `${name}/k?versionId=${v2}` })))).name).toBe(
+      "InvalidRequest",
+    );
+    const restored = await suite.s3.send(new CopyObjectCommand({ Bucket: name, Key: "k", CopySource: `${name}/k?versionId=${v1}` }));
     expect(restored.CopySourceVersionId).toBe(v1);
     expect(await text(name, "k")).toBe("one");
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k", VersionId: restored.VersionId }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "k", VersionId: restored.VersionId }));
     expect(await text(name, "k")).toBe("two");
     // Permanently deleting the current version makes the previous one current.
-    const gone = await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "k", VersionId: v2 }] } }));
+    const gone = await suite.s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: [{ Key: "k", VersionId: v2 }] } }));
     expect(gone.Deleted).toEqual([{ Key: "k", VersionId: v2 }]);
     expect(await text(name, "k")).toBe("one");
-    expect((await failure(s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: v2 })))).name).toBe("NoSuchVersion");
+    expect((await failure(suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "k", VersionId: v2 })))).name).toBe("NoSuchVersion");
   });
 
   it("a suspended bucket writes the 'null' version over itself and keeps earlier versions", async () => {
     const name = await newBucket();
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "before versioning" }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
-    const v = (await s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "versioned" }))).VersionId;
-    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Suspended" } }));
-    expect((await s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "suspended 1" }))).VersionId).toBe("null");
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "suspended 2" }));
-    const versions = (await s3.send(new ListObjectVersionsCommand({ Bucket: name }))).Versions ?? [];
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "before versioning" }));
+    await suite.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
+    const v = (await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "versioned" }))).VersionId;
+    await suite.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Suspended" } }));
+    expect((await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "suspended 1" }))).VersionId).toBe("null");
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "suspended 2" }));
+    const versions = (await suite.s3.send(new ListObjectVersionsCommand({ Bucket: name }))).Versions ?? [];
     // The pre-versioning object was the "null" version too, so the suspended writes replaced it.
     expect(versions.map((x) => [x.VersionId, x.IsLatest])).toEqual([
       ["null", true],
       [v, false],
     ]);
     expect(await text(name, "s")).toBe("suspended 2");
-    const mfa = await failure(s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled", MFADelete: "Enabled" } })));
+    const mfa = await failure(
+      suite.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled", MFADelete: "Enabled" } })),
+    );
     expect(mfa.name).toBe("AccessDenied");
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status).toBe("Suspended");
+    expect((await suite.s3.send(new GetBucketVersioningCommand({ Bucket: name }))).Status).toBe("Suspended");
     // Only the delete marker is left after deleting the current object: still not empty.
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: "null" }));
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: v }));
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "x" }));
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s" }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: "null" }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: v }));
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "s", Body: "x" }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s" }));
     expect(await keys(name)).toEqual([]);
-    expect((await failure(s3.send(new DeleteBucketCommand({ Bucket: name })))).name).toBe("BucketNotEmpty");
-    const markers = (await s3.send(new ListObjectVersionsCommand({ Bucket: name }))).DeleteMarkers ?? [];
+    expect((await failure(suite.s3.send(new DeleteBucketCommand({ Bucket: name })))).name).toBe("BucketNotEmpty");
+    const markers = (await suite.s3.send(new ListObjectVersionsCommand({ Bucket: name }))).DeleteMarkers ?? [];
     expect(markers.map((m) => m.VersionId)).toEqual(["null"]);
-    await s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: "null" }));
-    await s3.send(new DeleteBucketCommand({ Bucket: name }));
+    await suite.s3.send(new DeleteObjectCommand({ Bucket: name, Key: "s", VersionId: "null" }));
+    await suite.s3.send(new DeleteBucketCommand({ Bucket: name }));
   });
 
   it("a recorded object deleted in a versioned bucket stays readable as version null", async () => {
@@ -278,15 +272,15 @@ describe("versioning", () => {
 
   it("pages versions with key and version-id markers", async () => {
     const name = await newBucket();
-    await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
+    await suite.s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
     const ids: string[] = [];
-    for (const body of ["1", "2", "3"]) ids.unshift((await s3.send(new PutObjectCommand({ Bucket: name, Key: "p", Body: body }))).VersionId ?? "");
-    await s3.send(new PutObjectCommand({ Bucket: name, Key: "q", Body: "q" }));
+    for (const body of ["1", "2", "3"]) ids.unshift((await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "p", Body: body }))).VersionId ?? "");
+    await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: "q", Body: "q" }));
     const seen: string[] = [];
     let keyMarker: string | undefined;
     let idMarker: string | undefined;
     for (let i = 0; i < 10; i++) {
-      const out = await s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: idMarker }));
+      const out = await suite.s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 2, KeyMarker: keyMarker, VersionIdMarker: idMarker }));
       seen.push(...(out.Versions ?? []).map((v) => `${v.Key}:${v.VersionId}`));
       if (!out.IsTruncated) break;
       keyMarker = out.NextKeyMarker;
@@ -301,20 +295,22 @@ describe("versioning", () => {
 describe("versions of an unversioned bucket", () => {
   it("in a bucket that never had versioning, lists each object once as the latest 'null' version", async () => {
     const name = await newBucket();
-    for (const k of ["x/1", "x/2", "y"]) await s3.send(new PutObjectCommand({ Bucket: name, Key: k, Body: k }));
-    const first = await s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 2 }));
+    for (const k of ["x/1", "x/2", "y"]) await suite.s3.send(new PutObjectCommand({ Bucket: name, Key: k, Body: k }));
+    const first = await suite.s3.send(new ListObjectVersionsCommand({ Bucket: name, MaxKeys: 2 }));
     expect(first.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
       ["x/1", "null", true],
       ["x/2", "null", true],
     ]);
     expect(first).toMatchObject({ IsTruncated: true, NextKeyMarker: "x/2", NextVersionIdMarker: "null" });
-    const rest = await s3.send(new ListObjectVersionsCommand({ Bucket: name, KeyMarker: first.NextKeyMarker, VersionIdMarker: first.NextVersionIdMarker }));
+    const rest = await suite.s3.send(
+      new ListObjectVersionsCommand({ Bucket: name, KeyMarker: first.NextKeyMarker, VersionIdMarker: first.NextVersionIdMarker }),
+    );
     expect(rest.Versions?.map((v) => v.Key)).toEqual(["y"]);
     expect(rest.IsTruncated).toBe(false);
     expect(rest.DeleteMarkers).toBeUndefined();
     // Unversioned objects answer to version "null" only.
-    expect(await (await s3.send(new GetObjectCommand({ Bucket: name, Key: "y", VersionId: "null" }))).Body?.transformToString()).toBe("y");
-    expect((await failure(s3.send(new GetObjectCommand({ Bucket: name, Key: "y", VersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" })))).name).toBe(
+    expect(await (await suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "y", VersionId: "null" }))).Body?.transformToString()).toBe("y");
+    expect((await failure(suite.s3.send(new GetObjectCommand({ Bucket: name, Key: "y", VersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" })))).name).toBe(
       "InvalidArgument",
     );
   });

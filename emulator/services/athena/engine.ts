@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
+import { processAlive } from "../../core/process.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";
 import { objectsOf } from "../s3/object-store.ts";
@@ -70,15 +71,6 @@ const DIR_PREFIX = "ir-range-athena-";
 const liveDirs = new Set<string>();
 let dirExitHook = false;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes the directories earlier emulators left behind when they were killed or crashed. */
 export function removeStaleDirs(root = tmpdir()): string[] {
   const removed: string[] = [];
@@ -90,7 +82,7 @@ export function removeStaleDirs(root = tmpdir()): string[] {
   }
   for (const name of names) {
     const m = new RegExp(`^${DIR_PREFIX}(\\d+)-[A-Za-z0-9]{6}$`).exec(name);
-    if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     rmSync(join(root, name), { recursive: true, force: true });
     removed.push(name);
   }
