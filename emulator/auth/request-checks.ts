@@ -144,7 +144,8 @@ export function checkPayload(req: WireRequest, protocol: ProtocolName, badSignat
     if (protocol !== "restXml") throw badSignature;
     return;
   }
-  const computed = createHash("sha256").update(req.body).digest("hex");
+  // A body spooled to a file was hashed as it was written.
+  const computed = req.bodyFile?.sha256 ?? createHash("sha256").update(req.body).digest("hex");
   if (computed === declared) return;
   if (protocol !== "restXml") throw badSignature;
   throw new AwsError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {

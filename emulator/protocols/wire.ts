@@ -1,5 +1,35 @@
 /** The HTTP request and response as the codecs see them: no framework types cross this line. */
+import { createReadStream, rmSync } from "node:fs";
 import type { Readable } from "node:stream";
+
+/**
+ * A request body written to a file as it arrived (server/body.ts spools S3 object uploads): its decoded size, and
+ * the sha256 and md5 (hex) of its bytes. The S3 codec hands it to PutObject and UploadPart as their streaming payload;
+ * the object store renames the file into place (ObjectStore.putBlobFile), and the dispatcher removes it otherwise.
+ */
+export class SpooledBody {
+  constructor(
+    readonly path: string,
+    readonly size: number,
+    readonly sha256: string,
+    readonly md5: string,
+  ) {}
+
+  /** The bytes, read from the file. */
+  stream(): Readable {
+    return createReadStream(this.path);
+  }
+
+  /** Stream-like, so what records a call's parameters leaves it out as it leaves out every streamed body. */
+  pipe<T extends NodeJS.WritableStream>(dest: T): T {
+    return this.stream().pipe(dest);
+  }
+
+  /** Removes the file unless it was already taken (renamed into the blob store). */
+  discard(): void {
+    rmSync(this.path, { force: true });
+  }
+}
 
 export interface WireRequest {
   method: string;
@@ -9,7 +39,10 @@ export interface WireRequest {
   query: [string, string][];
   /** Header names lower-cased. */
   headers: Record<string, string>;
+  /** The body in memory; empty when it was spooled to `bodyFile`. */
   body: Buffer;
+  /** A large S3 object body, written to a file as it arrived instead (server/body.ts). */
+  bodyFile?: SpooledBody;
 }
 
 export interface WireResponse {

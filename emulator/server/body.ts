@@ -5,8 +5,11 @@
  * server hold more than UNSIGNED_BODY_BYTES, and none holds more than its limit (docs/security.md, "Bounded memory").
  * S3's aws-chunked framing (SDK streaming uploads) is removed as the body is taken.
  */
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
-import type { WireRequest } from "../protocols/wire.ts";
+import { join } from "node:path";
+import { SpooledBody, type WireRequest } from "../protocols/wire.ts";
 
 function bytesFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -17,10 +20,16 @@ function bytesFromEnv(name: string, fallback: number): number {
 
 /**
  * The largest object body one PUT may carry (PutObject, UploadPart: an operation whose input payload is a stream).
- * AWS allows 5 GB; the range holds a body in memory while it stores it, so its default is 1 GiB
- * (IR_RANGE_MAX_OBJECT_BYTES changes it).
+ * AWS allows 5 GB; the range's default is 1 GiB (IR_RANGE_MAX_OBJECT_BYTES changes it). A large one is spooled to a
+ * file as it arrives (SPOOL_BYTES), so the limit bounds disk, not memory.
  */
 export const MAX_OBJECT_BYTES = bytesFromEnv("IR_RANGE_MAX_OBJECT_BYTES", 1024 * 1024 * 1024);
+
+/**
+ * An object body declared larger than this (or with no declared size) is written to a file as it arrives rather than
+ * held in memory (SocketBody.spool); IR_RANGE_SPOOL_BYTES changes it.
+ */
+export const SPOOL_BYTES = bytesFromEnv("IR_RANGE_SPOOL_BYTES", 8 * 1024 * 1024);
 
 /** Any other call's body: AWS's query and JSON APIs take a few MB at most. */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -51,6 +60,12 @@ export interface PendingBody {
    * Rejects with BodyTooLargeError or BodyAbortedError.
    */
   read(limit: number): Promise<Buffer>;
+  /**
+   * The whole body as read() takes it, written to a new file in `dir` as it arrives (aws-chunked framing removed,
+   * sha256 and md5 computed on the way) instead of held in memory. The file is removed on every failure; on success
+   * the caller owns it (SpooledBody.discard). Absent for a body that is not on a socket.
+   */
+  spool?(limit: number, dir: string): Promise<SpooledBody>;
 }
 
 const pendingBodies = new WeakMap<WireRequest, PendingBody>();
@@ -152,6 +167,140 @@ export class SocketBody implements PendingBody {
       req.on("error", onError);
       req.on("close", onClose);
     });
+  }
+
+  spool(limit: number, dir: string): Promise<SpooledBody> {
+    if (this.state !== "unread") return Promise.reject(new Error("request body read twice"));
+    const declared = declaredSize(this.headers);
+    if (declared !== undefined && declared > limit) {
+      this.state = "refused";
+      return Promise.reject(new BodyTooLargeError(declared, limit));
+    }
+    this.state = "reading";
+    const decoder = isAwsChunked(this.headers) ? new AwsChunkedDecoder() : undefined;
+    const rawLimit = decoder ? limit + framingAllowance(limit) : limit;
+    const req = this.req;
+    mkdirSync(dir, { recursive: true });
+    // Not a blob id (those are hex digests): nothing reads it as an object until it is renamed into place.
+    const path = join(dir, `.spool-${randomBytes(12).toString("hex")}`);
+    const out = createWriteStream(path, { flags: "wx" });
+    const sha256 = createHash("sha256");
+    const md5 = createHash("md5");
+    let raw = 0;
+    let size = 0;
+    let settled = false;
+    return new Promise((resolve, reject) => {
+      const detach = () => {
+        req.off("data", onData);
+        req.off("end", onEnd);
+        req.off("error", onError);
+        req.off("close", onClose);
+        out.off("drain", onDrain);
+      };
+      // Every failure removes the file: over the limit, the client gone, the disk refusing a write.
+      const fail = (e: Error, state: SocketBody["state"]) => {
+        if (settled) return;
+        settled = true;
+        detach();
+        this.state = state;
+        out.once("close", () => rmSync(path, { force: true }));
+        out.destroy();
+        rmSync(path, { force: true });
+        // A paused request would never drain: the listener reads and drops the rest of a refused body.
+        req.resume();
+        reject(e);
+      };
+      const write = (data: Buffer) => {
+        if (settled) return;
+        size += data.length;
+        if (size > limit) {
+          fail(new BodyTooLargeError(declared ?? size, limit), "refused");
+          return;
+        }
+        sha256.update(data);
+        md5.update(data);
+        // The file takes what the socket gives at the pace the disk allows: no more than a buffer or two is held.
+        if (!out.write(data)) req.pause();
+      };
+      const onDrain = () => {
+        if (!settled) req.resume();
+      };
+      const onData = (chunk: Buffer) => {
+        raw += chunk.length;
+        if (raw > rawLimit) {
+          fail(new BodyTooLargeError(declared ?? raw, limit), "refused");
+          return;
+        }
+        if (decoder) decoder.push(chunk, write);
+        else write(chunk);
+      };
+      const onEnd = () => {
+        if (settled) return;
+        req.off("data", onData);
+        req.off("error", onError);
+        req.off("close", onClose);
+        out.end(() => {
+          if (settled) return;
+          settled = true;
+          detach();
+          this.state = "complete";
+          resolve(new SpooledBody(path, size, sha256.digest("hex"), md5.digest("hex")));
+        });
+      };
+      const onError = (e: Error) => fail(new BodyAbortedError(e.message), "reading");
+      const onClose = () => {
+        if (!req.complete) fail(new BodyAbortedError("request aborted"), "reading");
+      };
+      out.on("error", (e) => fail(e, "refused"));
+      out.on("drain", onDrain);
+      req.on("data", onData);
+      req.on("end", onEnd);
+      req.on("error", onError);
+      req.on("close", onClose);
+      if (req.readableEnded) onEnd();
+    });
+  }
+}
+
+/** aws-chunked framing removed as the bytes arrive, a piece at a time, by decodeAwsChunked's rules. */
+export class AwsChunkedDecoder {
+  /** The chunk header read so far ("<hex>[;chunk-signature=…]"), when it spans pieces. */
+  private header = "";
+  /** Data bytes left in the current chunk. */
+  private remaining = 0;
+  /** Bytes of the CRLF after a chunk's data still to skip. */
+  private skip = 0;
+  /** The last chunk (size 0) or a malformed header was seen: the rest (trailers) is not data. */
+  private done = false;
+
+  push(piece: Buffer, out: (data: Buffer) => void): void {
+    let pos = 0;
+    while (pos < piece.length && !this.done) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, piece.length - pos);
+        out(piece.subarray(pos, pos + n));
+        pos += n;
+        this.remaining -= n;
+        if (this.remaining === 0) this.skip = 2;
+      } else if (this.skip > 0) {
+        const n = Math.min(this.skip, piece.length - pos);
+        pos += n;
+        this.skip -= n;
+      } else {
+        const eol = piece.indexOf(0x0a, pos);
+        this.header += piece.subarray(pos, eol < 0 ? piece.length : eol).toString("latin1");
+        if (eol < 0) {
+          // A chunk header is a size and a signature: anything much longer is not one.
+          if (this.header.length > 4096) this.done = true;
+          return;
+        }
+        pos = eol + 1;
+        const size = Number.parseInt(this.header.replace(/\r$/, "").split(";")[0], 16);
+        this.header = "";
+        if (!Number.isFinite(size) || size === 0) this.done = true;
+        else this.remaining = size;
+      }
+    }
   }
 }
 

@@ -5,6 +5,8 @@
  * journaled, failures and unimplemented operations included. A request from the HTTP listener arrives with its body
  * still on the socket (body.ts): nothing of it is read before the headers have been found to be a valid caller's.
  */
+
+import { join } from "node:path";
 import { checkPayload, checkRegion, checkSessionToken, checkTime } from "../auth/request-checks.ts";
 import { parseSigV2Query, type SigV2Query, verifySigV2Query } from "../auth/sigv2.ts";
 import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
@@ -21,7 +23,17 @@ import { InputError } from "../protocols/decode.ts";
 import { type OperationSchemas, operationsOf } from "../protocols/schema.ts";
 import { isFormBody, type WireRequest, type WireResponse } from "../protocols/wire.ts";
 import type { ServiceRouter } from "../router/service-router.ts";
-import { BodyAbortedError, BodyTooLargeError, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, type PendingBody, pendingBody, UNSIGNED_BODY_BYTES } from "./body.ts";
+import {
+  BodyAbortedError,
+  BodyTooLargeError,
+  declaredSize,
+  MAX_OBJECT_BYTES,
+  MAX_REQUEST_BYTES,
+  type PendingBody,
+  pendingBody,
+  SPOOL_BYTES,
+  UNSIGNED_BODY_BYTES,
+} from "./body.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
@@ -210,12 +222,18 @@ export class Dispatcher {
   /**
    * The body, read now if it is still on the socket, within the limit of the operation (the object limit for a
    * streamed payload, else MAX_REQUEST_BYTES); over it, the protocol's error, before more than the limit is read.
+   * A streamed payload over SPOOL_BYTES (or of unknown size) is written to a file in the blob directory as it arrives
+   * (req.bodyFile) when its hash is declared in a header (else the signature needs the body's bytes in memory).
    */
   private async takeBody(req: WireRequest, pending: PendingBody | undefined, svc: ServiceDefinition, op: OperationSchemas | undefined): Promise<void> {
     const streamed = op !== undefined && streamedInput(op);
     const limit = streamed ? MAX_OBJECT_BYTES : MAX_REQUEST_BYTES;
     try {
-      if (pending) req.body = await pending.read(limit);
+      const size = declaredSize(req.headers);
+      if (pending?.spool && streamed && req.headers["x-amz-content-sha256"] !== undefined && (size === undefined || size > SPOOL_BYTES)) {
+        // The object store's directory (services/s3/object-store.ts), so taking the file is a rename.
+        req.bodyFile = await pending.spool(limit, join(this.runtime.stateDir, "blobs"));
+      } else if (pending) req.body = await pending.read(limit);
       else if (req.body.length > limit) throw new BodyTooLargeError(req.body.length, limit);
     } catch (e) {
       if (e instanceof BodyTooLargeError) throw tooLarge(svc.protocol, e, streamed);
@@ -236,9 +254,29 @@ export class Dispatcher {
     const head = this.authenticateHead(req, svc, codec, auth);
     const mod = this.loadedModules.get(svc.id) ?? (await this.schemasOf(svc));
     // Only S3's operations are known before the body (the query protocols' Action is in it); theirs set the limit.
-    let route = svc.protocol === "restXml" ? codec.route(req, svc, mod) : undefined;
+    const route = svc.protocol === "restXml" ? codec.route(req, svc, mod) : undefined;
     await this.takeBody(req, pending, svc, route ? operationsOf(mod).get(route.operation) : undefined);
-    const principal = this.authenticateBody(req, svc, auth as SigV4Auth | SigV2Query, head);
+    try {
+      return await this.serve(req, conn, svc, codec, region, auth as SigV4Auth | SigV2Query, requestId, mod, route, head);
+    } finally {
+      // A spooled body the call did not store (refused, failed, rolled back before storing) leaves no file.
+      req.bodyFile?.discard();
+    }
+  }
+
+  private async serve(
+    req: WireRequest,
+    conn: ConnectionInfo,
+    svc: ServiceDefinition,
+    codec: Codec,
+    region: string | undefined,
+    auth: SigV4Auth | SigV2Query,
+    requestId: string,
+    mod: SchemaModule,
+    route: ReturnType<Codec["route"]>,
+    head: HeaderAuth,
+  ): Promise<WireResponse> {
+    const principal = this.authenticateBody(req, svc, auth, head);
     const callRegion = svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION);
     // Last-used data lives in memory until the next commit, much as AWS updates it with a delay.
     const use = { serviceName: svc.endpointPrefix, region: callRegion, time: this.runtime.clock.now() };

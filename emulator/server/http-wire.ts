@@ -53,8 +53,16 @@ export async function fromFetch(request: Request): Promise<WireRequest> {
 }
 
 /** The dispatcher's answer as a fetch Response body and init (for msw's HttpResponse). */
-export function responseParts(wire: WireResponse, method: string): { body: string | Buffer | null; init: { status: number; headers: Record<string, string> } } {
-  const body = method === "HEAD" ? null : typeof wire.body === "string" ? wire.body : Buffer.from(wire.body as Uint8Array);
+export function responseParts(
+  wire: WireResponse,
+  method: string,
+): { body: string | Buffer | ReadableStream<Uint8Array> | null; init: { status: number; headers: Record<string, string> } } {
+  const b = wire.body;
+  if (b instanceof Readable) {
+    if (method === "HEAD") b.destroy();
+    return { body: method === "HEAD" ? null : (Readable.toWeb(b) as ReadableStream<Uint8Array>), init: { status: wire.status, headers: wire.headers } };
+  }
+  const body = method === "HEAD" ? null : typeof b === "string" ? b : Buffer.from(b);
   return { body, init: { status: wire.status, headers: wire.headers } };
 }
 
@@ -65,7 +73,12 @@ export function send(res: ServerResponse, wire: WireResponse, head: boolean): vo
     if (head) {
       body.destroy();
       res.end();
-    } else body.pipe(res);
+    } else {
+      // A body that fails mid-way (its file gone) cannot be answered any more: the connection is cut.
+      body.once("error", () => res.destroy());
+      res.once("close", () => body.destroy());
+      body.pipe(res);
+    }
     return;
   }
   const headers = wire.headers;

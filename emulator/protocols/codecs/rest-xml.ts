@@ -68,7 +68,8 @@ export const restXmlCodec: Codec = {
     const input = bindHttpInput(op.input, req, routed.labels ?? {});
     for (const [name, member] of op.input.structIterator()) {
       if (!member.getMergedTraits().httpPayload) continue;
-      if (member.isBlobSchema()) input[name] = req.body;
+      // A streamed object payload may have been spooled to a file as it arrived: the handler gets that file.
+      if (member.isBlobSchema()) input[name] = req.bodyFile ?? req.body;
       else if (member.isStringSchema()) {
         if (req.body.length > 0) input[name] = req.body.toString("utf8");
       } else if (req.body.length > 0) {

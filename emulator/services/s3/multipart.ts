@@ -17,11 +17,12 @@ import type {
   UploadPartCopyCommandOutput,
 } from "@aws-sdk/client-s3";
 import { AwsError } from "../../core/errors.ts";
+import type { ObjectMeta } from "../../core/records.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { owner, requireBucket } from "./buckets.ts";
-import type { BucketRecord, MultipartUpload } from "./object-store.ts";
+import type { BucketRecord, MultipartUpload, ObjectBody } from "./object-store.ts";
 import { objectsOf } from "./object-store.ts";
-import { checkContentMd5, checkKey, checkStorageClass, parseTagging, readCopySource, storedHeaders } from "./objects.ts";
+import { checkContentMd5, checkKey, checkStorageClass, objectBody, parseTagging, readCopySource, storedHeaders } from "./objects.ts";
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const MAX_PART_NUMBER = 10_000;
@@ -75,9 +76,9 @@ function checkPartNumber(n: number | undefined): number {
   return v;
 }
 
-function storePart(ctx: RequestContext, up: MultipartUpload, n: number, body: Buffer) {
-  const blob = objectsOf(ctx.runtime).putBlob(body);
-  const part = { partNumber: n, etag: `"${createHash("md5").update(body).digest("hex")}"`, size: body.length, lastModified: ctx.time.toISOString(), blob };
+function storePart(ctx: RequestContext, up: MultipartUpload, n: number, body: ObjectBody) {
+  const { blob, size, etag } = objectsOf(ctx.runtime).storeBody(body);
+  const part = { partNumber: n, etag, size, lastModified: ctx.time.toISOString(), blob };
   up.parts[String(n)] = part;
   return part;
 }
@@ -85,7 +86,7 @@ function storePart(ctx: RequestContext, up: MultipartUpload, n: number, body: Bu
 export const uploadPart: OpHandler<UploadPartCommandInput, UploadPartCommandOutput> = (input, ctx) => {
   const [, up] = requireUpload(ctx, input.Bucket, input.Key, input.UploadId);
   const n = checkPartNumber(input.PartNumber);
-  const body = Buffer.from((input.Body as Uint8Array | undefined) ?? new Uint8Array());
+  const body = objectBody(input.Body);
   checkContentMd5(input.ContentMD5, body);
   return { ETag: storePart(ctx, up, n, body).etag, ServerSideEncryption: "AES256" };
 };
@@ -164,16 +165,22 @@ export const completeMultipartUpload: OpHandler<CompleteMultipartUploadCommandIn
       });
     }
   }
-  const body = Buffer.concat(chosen.map((p) => objectsOf(ctx.runtime).readBlob(p.blob)));
   // A multipart ETag is the MD5 of the parts' binary MD5s, suffixed with the part count.
   const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")));
   const etag = `"${createHash("md5").update(md5s).digest("hex")}-${chosen.length}"`;
-  const meta = objectsOf(ctx.runtime).put(ctx.accountId, bucket.name, up.key, body, {
-    ...up.meta,
-    lastModified: ctx.time.toISOString(),
-    etag,
-    partsCount: chosen.length,
-  });
+  // The parts are joined through a file, never in memory; put() takes that file as the object's blob.
+  const body = objectsOf(ctx.runtime).joinBlobs(chosen.map((p) => p.blob));
+  let meta: ObjectMeta;
+  try {
+    meta = objectsOf(ctx.runtime).put(ctx.accountId, bucket.name, up.key, body, {
+      ...up.meta,
+      lastModified: ctx.time.toISOString(),
+      etag,
+      partsCount: chosen.length,
+    });
+  } finally {
+    body.discard();
+  }
   delete bucket.uploads?.[up.uploadId];
   return {
     Location: `http://${bucket.name}.s3.amazonaws.com/${encodeURIComponent(up.key).replace(/%2F/g, "/")}`,

@@ -5,11 +5,12 @@
  * ever becomes a path, and a rolled-back write leaves at most an unreferenced blob.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { AccountState, ObjectMeta, RecordingObjects } from "../../core/records.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";
+import { SpooledBody } from "../../protocols/wire.ts";
 
 export interface BucketRecord {
   name: string;
@@ -84,8 +85,13 @@ function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** An object or part body: in memory, or spooled to a file as it arrived (server/body.ts). */
+export type ObjectBody = Buffer | SpooledBody;
+
 export class ObjectStore {
   private generation = 0;
+  /** How many bodies were taken from spooled files (renamed into place, never read into memory). */
+  spooledBlobs = 0;
 
   constructor(
     private readonly account: (accountId: string) => AccountState,
@@ -144,6 +150,60 @@ export class ObjectStore {
     return blob;
   }
 
+  /**
+   * Takes a file whose sha256 is known (a spooled upload, in this store's directory) as a blob: renamed into place, or
+   * removed when the blob already exists. Returns the blob id.
+   */
+  putBlobFile(tmpPath: string, sha256: string): string {
+    const file = this.blobFile(sha256);
+    if (existsSync(file)) rmSync(tmpPath, { force: true });
+    else renameSync(tmpPath, file);
+    this.spooledBlobs++;
+    return sha256;
+  }
+
+  /** Stores a body, in memory or spooled, by content: its blob id, size and (quoted) MD5 ETag. */
+  storeBody(body: ObjectBody): { blob: string; size: number; etag: string } {
+    if (body instanceof SpooledBody) return { blob: this.putBlobFile(body.path, body.sha256), size: body.size, etag: `"${body.md5}"` };
+    return { blob: this.putBlob(body), size: body.length, etag: etagOf(body) };
+  }
+
+  /**
+   * Blobs joined end to end (a completed multipart upload), a slice at a time through a file: memory holds one slice,
+   * never the object. The result is a body for put(), whose file put() takes.
+   */
+  joinBlobs(blobs: string[]): SpooledBody {
+    mkdirSync(this.blobDir, { recursive: true });
+    const tmp = join(this.blobDir, `.join-${randomBytes(12).toString("hex")}`);
+    const sha256 = createHash("sha256");
+    const md5 = createHash("md5");
+    const slice = Buffer.allocUnsafe(1024 * 1024);
+    let size = 0;
+    const out = openSync(tmp, "wx");
+    try {
+      for (const blob of blobs) {
+        const fd = openSync(this.blobFile(blob), "r");
+        try {
+          for (let n = readSync(fd, slice); n > 0; n = readSync(fd, slice)) {
+            const bytes = slice.subarray(0, n);
+            sha256.update(bytes);
+            md5.update(bytes);
+            writeSync(out, bytes);
+            size += n;
+          }
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } catch (e) {
+      closeSync(out);
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+    closeSync(out);
+    return new SpooledBody(tmp, size, sha256.digest("hex"), md5.digest("hex"));
+  }
+
   readBlob(blob: string): Buffer {
     return readFileSync(this.blobFile(blob));
   }
@@ -194,11 +254,11 @@ export class ObjectStore {
     return this.recording.file?.(accountId, bucket, key);
   }
 
-  put(accountId: string, bucket: string, key: string, body: Buffer, opts: Partial<ObjectMeta> & { lastModified: string }): ObjectMeta {
+  put(accountId: string, bucket: string, key: string, body: ObjectBody, opts: Partial<ObjectMeta> & { lastModified: string }): ObjectMeta {
     const b = this.bucket(accountId, bucket);
     if (!b) throw new Error(`no bucket ${bucket}`);
-    const blob = this.putBlob(body);
-    const meta: ObjectMeta = { ...opts, key, size: body.length, etag: opts.etag ?? etagOf(body), blob };
+    const stored = this.storeBody(body);
+    const meta: ObjectMeta = { ...opts, key, size: stored.size, etag: opts.etag ?? stored.etag, blob: stored.blob };
     delete meta.deleteMarker;
     const status = b.versioning?.Status;
     if (status === "Enabled" || status === "Suspended") {
@@ -300,6 +360,11 @@ export class ObjectStore {
     return this.recording.read(accountId, bucket, meta.key);
   }
 
+  /** The blob file holding a version's body, when it is one written at run time (never to be written to). */
+  blobFileOf(meta: ObjectMeta): string | undefined {
+    return meta.blob && !meta.deleteMarker ? this.blobFile(meta.blob) : undefined;
+  }
+
   /** The latest delete marker of a key that currently has no object, if that is why it is absent. */
   latestDeleteMarker(accountId: string, bucket: string, key: string): ObjectMeta | undefined {
     const b = this.bucket(accountId, bucket);
@@ -389,5 +454,14 @@ export function objectsOf(runtime: Runtime): ObjectStore {
 export const objectStoreLifecycle: ServiceLifecycle = {
   start: (runtime) => {
     objectsOf(runtime);
+    // Uploads being spooled or joined when an earlier server was killed: this server owns the directory now.
+    const dir = join(runtime.stateDir, "blobs");
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      names = [];
+    }
+    for (const name of names) if (name.startsWith(".spool-") || name.startsWith(".join-")) rmSync(join(dir, name), { force: true });
   },
 };

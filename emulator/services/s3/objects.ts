@@ -1,5 +1,6 @@
 /** Object-level S3 operations. Keys are plain map keys: they never name a file, whatever they contain. */
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import type {
   CopyObjectCommandInput,
   CopyObjectCommandOutput,
@@ -17,8 +18,9 @@ import type {
 import { AwsError } from "../../core/errors.ts";
 import type { ObjectMeta } from "../../core/records.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
+import { SpooledBody } from "../../protocols/wire.ts";
 import { requireBucket } from "./buckets.ts";
-import type { BucketRecord } from "./object-store.ts";
+import type { BucketRecord, ObjectBody } from "./object-store.ts";
 import { objectsOf } from "./object-store.ts";
 
 /**
@@ -92,13 +94,13 @@ export function checkStorageClass(sc: string | undefined): string | undefined {
 }
 
 /** Content-MD5 is the base64 of the body's 16-byte MD5: a malformed one is InvalidDigest, a wrong one BadDigest. */
-export function checkContentMd5(contentMd5: string | undefined, body: Buffer): void {
+export function checkContentMd5(contentMd5: string | undefined, body: ObjectBody): void {
   if (contentMd5 === undefined) return;
   const given = Buffer.from(contentMd5, "base64");
   if (given.length !== 16 || given.toString("base64") !== contentMd5.trim()) {
     throw new AwsError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400, { "Content-MD5": contentMd5 });
   }
-  const actual = createHash("md5").update(body).digest();
+  const actual = body instanceof SpooledBody ? Buffer.from(body.md5, "hex") : createHash("md5").update(body).digest();
   if (!actual.equals(given)) {
     throw new AwsError("BadDigest", "The Content-MD5 you specified did not match what we received.", 400, {
       ExpectedDigest: given.toString("hex"),
@@ -223,11 +225,22 @@ export const headObject: OpHandler<HeadObjectCommandInput, HeadObjectCommandOutp
   return headers;
 };
 
+/** The payload a request may hand its handler (PutObject, UploadPart): in memory, or spooled to a file. */
+export function objectBody(payload: unknown): ObjectBody {
+  if (payload instanceof SpooledBody) return payload;
+  return Buffer.from((payload as Uint8Array | undefined) ?? new Uint8Array());
+}
+
+/** Objects at least this big are streamed from their blob file, a range at a time, rather than read whole. */
+const STREAM_BYTES = 1024 * 1024;
+
 export const getObject: OpHandler<GetObjectCommandInput, GetObjectCommandOutput> = (input, ctx) => {
   const bucket = input.Bucket ?? "";
   const o = requireObject(ctx, bucket, input.Key ?? "", input.VersionId, "GET");
   checkConditions(input, o);
-  const body = objectsOf(ctx.runtime).readVersion(ctx.accountId, bucket, o) ?? Buffer.alloc(0);
+  const file = o.size >= STREAM_BYTES ? objectsOf(ctx.runtime).blobFileOf(o) : undefined;
+  const body = file ? undefined : (objectsOf(ctx.runtime).readVersion(ctx.accountId, bucket, o) ?? Buffer.alloc(0));
+  const size = body ? body.length : o.size;
   const headers = {
     ...objectHeaders(o),
     // response-* query parameters override what the object stores, for this response only.
@@ -239,18 +252,19 @@ export const getObject: OpHandler<GetObjectCommandInput, GetObjectCommandOutput>
     ...(input.ResponseExpires !== undefined ? { Expires: input.ResponseExpires } : {}),
   };
   if (input.Range) {
-    const r = body.length === 0 ? undefined : parseRange(input.Range, body.length);
+    const r = size === 0 ? undefined : parseRange(input.Range, size);
     if (r) {
-      return { ...headers, ContentLength: r[1] - r[0] + 1, ContentRange: `bytes ${r[0]}-${r[1]}/${body.length}`, Body: body.subarray(r[0], r[1] + 1) as never };
+      const part = file ? createReadStream(file, { start: r[0], end: r[1] }) : body?.subarray(r[0], r[1] + 1);
+      return { ...headers, ContentLength: r[1] - r[0] + 1, ContentRange: `bytes ${r[0]}-${r[1]}/${size}`, Body: part as never };
     }
   }
-  return { ...headers, ContentLength: body.length, Body: body as never };
+  return { ...headers, ContentLength: size, Body: (file ? createReadStream(file) : body) as never };
 };
 
 export const putObject: OpHandler<PutObjectCommandInput, PutObjectCommandOutput> = (input, ctx) => {
   const bucket = requireBucket(ctx, input.Bucket);
   const key = checkKey(input.Key);
-  const body = Buffer.from((input.Body as Uint8Array | undefined) ?? new Uint8Array());
+  const body = objectBody(input.Body);
   checkContentMd5(input.ContentMD5, body);
   const storageClass = checkStorageClass(input.StorageClass);
   const tags = parseTagging(input.Tagging);
