@@ -1,24 +1,44 @@
 /**
- * Writes recordings/secutter/assessment.json from the generator's facts: only salted hashes of the answers
- * go into the recording. Run after changing the story: node bin/run-ts.js scripts/make-assessment.ts
+ * Writes each scenario's recordings/<name>/assessment.json from its facts: only salted hashes of the answers go into
+ * the recording. Answers are taken in the recording's own time (its manifest's recordedDiscovery); what the range
+ * shifts with the incident is declared (times as minutes from discovery, dates spelt into names as `spelled`), so
+ * grading judges them in the range's time. Run after changing a story: node bin/run-ts.js scripts/make-assessment.ts
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../emulator/core/paths.ts";
 import { hashAnswer, normalizeId, normalizeText } from "../emulator/grading/answers.ts";
-import type { Assessment } from "../emulator/grading/assessment.ts";
+import { type AssessmentInput, assessmentSchema } from "../emulator/grading/assessment.ts";
+import { buildStory } from "../recordings/secutter/generator/story.ts";
 import { secutterAnswers } from "./secutter-answers.ts";
 
+const recording = (name: string) => join(PROJECT_ROOT, "recordings", name);
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
+const t = (en: string, ja: string) => ({ en, ja });
+
+/** Writes an assessment once it parses as one. */
+function write(name: string, assessment: AssessmentInput): void {
+  assessmentSchema.parse(assessment);
+  writeFileSync(join(recording(name), "assessment.json"), `${JSON.stringify(assessment, null, 2)}\n`);
+  const objectives = assessment.containment.length + assessment.order.length;
+  console.log(`wrote recordings/${name}/assessment.json (${assessment.questions.length} questions, ${objectives} objectives)`);
+}
+
+// --- secutter: from the generator's facts, at the recording's own discovery moment ----------------------------------
+
 const SALT = "secutter-2f8d61c4";
-const anchor = new Date("2026-03-01T12:00:00Z");
+const anchor = new Date(readJson(join(recording("secutter"), "scenario.json")).recordedDiscovery);
 const { answers, facts } = secutterAnswers(anchor);
+/** The moment the exfiltrated dump was written: its key spells the date (JST) and shifts with the incident. */
+const story = buildStory(anchor.getTime());
+const dump = story.daily.find((d) => d.dumpKey === story.exfiltratedKey);
+if (!dump) throw new Error(`no daily run wrote ${story.exfiltratedKey}`);
+const dumpDate = { at: new Date(anchor.getTime() + dump.dumpAt).toISOString(), format: "YYYYMMDD", utcOffset: "+09:00" };
 
 const minute = (iso: string) => String(Math.round((Date.parse(iso) - anchor.getTime()) / 60_000));
 const h = (id: string, values: string[]) => values.map((v) => hashAnswer(SALT, id, v));
 
-const t = (en: string, ja: string) => ({ en, ja });
-
-const assessment: Assessment = {
+const secutter: AssessmentInput = {
   scenario: "secutter",
   salt: SALT,
   questions: [
@@ -124,6 +144,7 @@ const assessment: Assessment = {
       kind: "text",
       hashes: h("exfiltrated-object", [normalizeText(answers["exfiltrated-object"]), normalizeText(answers["exfiltrated-object"].replace(/^s3:\/\//, ""))]),
       windowMinutes: 0,
+      spelled: [dumpDate],
       example: "s3://my-bucket/path/file.gz",
     },
     {
@@ -258,7 +279,108 @@ const assessment: Assessment = {
   ],
 };
 
-writeFileSync(join(PROJECT_ROOT, "recordings/secutter/assessment.json"), `${JSON.stringify(assessment, null, 2)}\n`);
-console.log(
-  `wrote recordings/secutter/assessment.json (${assessment.questions.length} questions, ${assessment.containment.length + assessment.order.length} objectives)`,
-);
+write("secutter", secutter);
+
+// --- basic: from its recorded state --------------------------------------------------------------------------------
+
+interface BasicState {
+  accounts: Record<
+    string,
+    {
+      global: { iam: { users: Record<string, { UserName: string; CreateDate: string; AccessKeys?: { AccessKeyId: string }[] }> } };
+      regions: Record<string, { ec2?: { instances?: Record<string, { InstanceId: string; Tags?: { Key: string; Value: string }[] }> } }>;
+    }
+  >;
+}
+const basicManifest = readJson(join(recording("basic"), "scenario.json"));
+const basicState = readJson(join(recording("basic"), "state.json")) as BasicState;
+const account = basicState.accounts[basicManifest.accountId];
+const responder = basicManifest.credentials.find((c: { label: string }) => c.label === basicManifest.responder).principal.userName;
+const instances = Object.entries(account.regions).flatMap(([region, r]) => Object.values(r.ec2?.instances ?? {}).map((i) => ({ region, ...i })));
+const web = instances.find((i) => i.Tags?.some((tag) => tag.Key === "Name" && tag.Value === "web-1"));
+const other = Object.values(account.global.iam.users).find((u) => u.UserName !== responder && u.AccessKeys?.length);
+if (!web || !other) throw new Error("recordings/basic/state.json: no web-1 instance or no other user with an access key");
+const BASIC_SALT = "basic-7f3a9c21";
+const bh = (id: string, values: string[]) => values.map((v) => hashAnswer(BASIC_SALT, id, v));
+const basicMinute = (iso: string) => String(Math.round((Date.parse(iso) - Date.parse(basicManifest.recordedDiscovery)) / 60_000));
+
+const basic: AssessmentInput = {
+  scenario: "basic",
+  salt: BASIC_SALT,
+  questions: [
+    {
+      id: "web-instance",
+      points: 10,
+      prompt: t("What is the instance id of the web server?", "Web サーバーのインスタンス ID は何ですか?"),
+      hint: t(
+        "aws ec2 describe-instances --filters Name=tag:Name,Values=web-1",
+        "aws ec2 describe-instances --filters Name=tag:Name,Values=web-1 を試してください",
+      ),
+      kind: "id",
+      hashes: bh("web-instance", [normalizeId(web.InstanceId)]),
+      example: "i-0123456789abcdef0",
+    },
+    {
+      id: "other-user",
+      points: 5,
+      prompt: t("Which IAM user other than you has an access key?", "あなた以外でアクセスキーを持つ IAM ユーザーは誰ですか?"),
+      hint: t("aws iam list-users, then aws iam list-access-keys --user-name …", "aws iam list-users の後に aws iam list-access-keys --user-name … を使います"),
+      kind: "id",
+      hashes: bh("other-user", [normalizeId(other.UserName)]),
+      example: "alice",
+    },
+    {
+      id: "user-created",
+      points: 5,
+      prompt: t("When was that user created (ISO 8601)?", "そのユーザーはいつ作成されましたか (ISO 8601)?"),
+      hint: t("aws iam get-user --user-name … shows CreateDate", "aws iam get-user --user-name … の CreateDate を見てください"),
+      kind: "time",
+      hashes: bh("user-created", [basicMinute(other.CreateDate)]),
+      windowMinutes: 1,
+      example: "2026-01-01T00:00:00Z",
+    },
+    {
+      id: "regions-with-instances",
+      points: 5,
+      prompt: t("In which regions does the account run instances?", "インスタンスが動いているリージョンはどこですか?"),
+      hint: t("Ask each region: aws ec2 describe-instances --region …", "リージョンごとに aws ec2 describe-instances --region … で確認します"),
+      kind: "set",
+      hashes: bh("regions-with-instances", [...new Set(instances.map((i) => normalizeId(i.region)))]),
+      example: "us-east-1, eu-west-1",
+    },
+  ],
+  containment: [
+    {
+      id: "imdsv2",
+      points: 10,
+      title: t("IMDSv2 required on the web server", "Web サーバーで IMDSv2 を必須にする"),
+      hint: t("aws ec2 modify-instance-metadata-options --http-tokens required", "aws ec2 modify-instance-metadata-options --http-tokens required"),
+      check: "imdsv2Required",
+      params: { region: web.region, instanceId: web.InstanceId },
+    },
+    {
+      // Neither its id nor its title names the user: that is a question's answer.
+      id: "other-user-key",
+      points: 10,
+      title: t("The other user's access key deactivated", "もう一人のユーザーのアクセスキーを無効化する"),
+      hint: t("aws iam update-access-key --status Inactive", "aws iam update-access-key --status Inactive"),
+      check: "accessKeysDeactivated",
+      params: { user: other.UserName, keys: (other.AccessKeys ?? []).map((k) => k.AccessKeyId) },
+    },
+  ],
+  order: [
+    {
+      id: "evidence-kept",
+      points: 5,
+      title: t("No evidence deleted, logging never stopped", "証拠を削除せず、ログ記録を止めない"),
+      hint: t(
+        "Never delete from the evidence bucket or stop the trail during a response.",
+        "対応中に証拠バケットから削除したり証跡を停止したりしないでください。",
+      ),
+      check: "noEvidenceDestroyed",
+      params: { buckets: readdirSync(join(recording("basic"), "objects")) },
+    },
+  ],
+};
+
+write("basic", basic);

@@ -8,8 +8,12 @@ import { responderCredential } from "../state/install-credentials.ts";
 import { readLock, StateDirInUseError } from "../state/lock.ts";
 import { defaultStateDir } from "../state/state-dir.ts";
 import { writeProfile } from "./aws-config.ts";
+import { endpointFor } from "./endpoint.ts";
 import { registerGradeCommands } from "./grade.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
+
+/** Where env and profile point without --endpoint (endpoint.ts: as `reset` finds the server). */
+const ENDPOINT_DEFAULT = "the server that owns the state directory, else AWS_ENDPOINT_URL, else http://127.0.0.1:4566";
 
 /** The scenario when --scenario is not given: IR_RANGE_SCENARIO, else the seed exercise. */
 const scenarioName = (s: string | undefined) => s ?? process.env.IR_RANGE_SCENARIO ?? "secutter";
@@ -124,11 +128,12 @@ program
   .command("env")
   .description("print the export lines for the scenario's responder credentials")
   .option("--scenario <name>", "scenario under recordings/")
-  .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
+  .option("--endpoint <url>", `the running emulator (default: ${ENDPOINT_DEFAULT})`)
   .option("--state-dir <dir>", "the state directory whose keys to print (default: .ir-range/<scenario>)")
-  .action((opts: { scenario?: string; endpoint: string; stateDir?: string }) => {
+  .action((opts: { scenario?: string; endpoint?: string; stateDir?: string }) => {
     try {
-      process.stdout.write(`${exportsFor(scenarioName(opts.scenario), opts.endpoint, opts.stateDir).join("\n")}\n`);
+      const endpoint = opts.endpoint ?? endpointFor(opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenarioName(opts.scenario))).endpoint;
+      process.stdout.write(`${exportsFor(scenarioName(opts.scenario), endpoint, opts.stateDir).join("\n")}\n`);
     } catch (e) {
       fail(e);
     }
@@ -138,15 +143,15 @@ program
   .command("profile")
   .description("write or update [profile ir-range] (endpoint_url, region, credentials) in your AWS config")
   .option("--scenario <name>", "scenario under recordings/")
-  .option("--endpoint <url>", "the running emulator", "http://127.0.0.1:4566")
+  .option("--endpoint <url>", `the running emulator (default: ${ENDPOINT_DEFAULT})`)
   .option("--profile <name>", "profile name", "ir-range")
   .option("--state-dir <dir>", "the state directory whose keys to write (default: .ir-range/<scenario>)")
-  .action((opts: { scenario?: string; endpoint: string; profile: string; stateDir?: string }) => {
+  .action((opts: { scenario?: string; endpoint?: string; profile: string; stateDir?: string }) => {
     try {
       const { m, cred } = responderOf(scenarioName(opts.scenario), opts.stateDir);
       const files = writeProfile({
         profile: opts.profile,
-        endpoint: opts.endpoint,
+        endpoint: opts.endpoint ?? endpointFor(opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenarioName(opts.scenario))).endpoint,
         region: m.homeRegion,
         accessKeyId: cred.accessKeyId,
         secretAccessKey: cred.secretAccessKey,

@@ -3,6 +3,16 @@ import { z } from "zod";
 
 const text = z.object({ en: z.string(), ja: z.string() });
 
+/** A moment of the recording as an answer writes it: YYYY, MM, DD, hh, mm, ss at a UTC offset (e.g. JST "+09:00"). */
+export const spellingSchema = z.object({
+  at: z.iso.datetime(),
+  format: z.string().regex(/YYYY|MM|DD|hh|mm|ss/),
+  utcOffset: z
+    .string()
+    .regex(/^[+-]\d\d:\d\d$/)
+    .default("+00:00"),
+});
+
 export const questionSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   points: z.number().positive(),
@@ -16,6 +26,12 @@ export const questionSchema = z.object({
   /** sha256 of salt:id:normalized answer, one per accepted answer (or per set member). */
   hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).min(1),
   windowMinutes: z.number().int().min(0).default(2),
+  /**
+   * Moments an answer spells (a date in an object key, …) that the range shifts with the incident: each is the
+   * recorded moment and how it is written. The hashes are of the recording's spelling; grading writes the student's
+   * shifted spelling back before hashing (text, id and set answers).
+   */
+  spelled: z.array(spellingSchema).default([]),
   example: z.string(),
 });
 
@@ -38,5 +54,8 @@ export const assessmentSchema = z.object({
 });
 
 export type Assessment = z.infer<typeof assessmentSchema>;
+/** An assessment as written (defaults left out), e.g. by scripts/make-assessment.ts. */
+export type AssessmentInput = z.input<typeof assessmentSchema>;
 export type Question = z.infer<typeof questionSchema>;
 export type Objective = z.infer<typeof objectiveSchema>;
+export type Spelling = z.infer<typeof spellingSchema>;

@@ -5,17 +5,21 @@
  */
 import { asList, type Json, statementsOf } from "../core/policy-document.ts";
 import type { Ec2State, StoredInstance } from "../services/ec2/state.ts";
+import { type Evidence, evidence as ev } from "./messages.ts";
 import { type GradingSnapshot, globalState, regionalState } from "./snapshot.ts";
 
 export interface CheckResult {
   fraction: number;
-  evidence: string[];
+  /** What is still wrong (or, for a pass, how it passed), as messages grade.ts renders and may withhold. */
+  evidence: Evidence[];
+  /** How many things were checked: what withheld evidence is counted against ("5 of 7"). */
+  total?: number;
 }
 
 type Check = (snap: GradingSnapshot, params: Record<string, unknown>) => CheckResult;
 type ByRegion = Record<string, string[]>;
 
-const result = (ok: number, total: number, evidence: string[]): CheckResult => ({ fraction: total === 0 ? 1 : ok / total, evidence });
+const result = (ok: number, total: number, evidence: Evidence[]): CheckResult => ({ fraction: total === 0 ? 1 : ok / total, evidence, total });
 
 /** Successful calls of the responder, in order. */
 function calls(snap: GradingSnapshot, names: string[]) {
@@ -46,7 +50,7 @@ const field = (obj: Json | undefined, key: string): Json | undefined => (obj && 
 export const checks: Record<string, Check> = {
   /** params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts). */
   instancesTerminated(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
@@ -54,7 +58,7 @@ export const checks: Record<string, Check> = {
         total++;
         const state = regionalState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
         if (state === "terminated" || state === "shutting-down") ok++;
-        else evidence.push(`${id} in ${region} still ${state}`);
+        else evidence.push(ev("instanceNotTerminated", { id, region, state }));
       }
     }
     return result(ok, total, evidence);
@@ -62,7 +66,7 @@ export const checks: Record<string, Check> = {
 
   /** params.instances: {region: [instanceId]} — every volume of each has a snapshot taken during the response. */
   volumesSnapshotted(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
@@ -74,7 +78,7 @@ export const checks: Record<string, Check> = {
         for (const vol of vols) {
           total++;
           if (snapshots.some((s) => s.VolumeId === vol && Date.parse(s.StartTime ?? "") >= Date.parse(snap.anchor))) ok++;
-          else evidence.push(`no snapshot of ${vol} (${id}, ${region})`);
+          else evidence.push(ev("volumeNotSnapshotted", { volume: String(vol), id, region }));
         }
       }
     }
@@ -88,7 +92,7 @@ export const checks: Record<string, Check> = {
    */
   roleSessionsRevoked(snap, p) {
     const role = globalState(snap, "iam").roles?.[String(p.role)];
-    if (!role) return { fraction: 1, evidence: [`role ${String(p.role)} was deleted`] };
+    if (!role) return { fraction: 1, evidence: [ev("roleDeleted", { role: String(p.role) })] };
     const stolenAt = Date.parse(snap.anchor) + Number(p.stolenAt) * 60_000;
     for (const [name, doc] of Object.entries(role.InlinePolicies ?? {})) {
       let text: string;
@@ -101,13 +105,13 @@ export const checks: Record<string, Check> = {
         const before = field(s.Condition, "DateLessThan");
         const cond = field(before, "aws:TokenIssueTime") ?? field(before, "aws:tokenissuetime");
         if (s.Effect === "Deny" && asList(s.Action).includes("*") && cond && Date.parse(String(cond)) >= stolenAt) {
-          return { fraction: 1, evidence: [`inline policy ${name} denies sessions issued before ${String(cond)}`] };
+          return { fraction: 1, evidence: [ev("sessionsDenied", { policy: name, time: String(cond) }, [String(p.role)])] };
         }
       }
     }
     const left = ((p.overBroad as string[]) ?? []).filter((arn) => role.AttachedPolicies?.includes(arn));
-    if (left.length === 0) return { fraction: 1, evidence: ["over-broad policies detached"] };
-    return { fraction: 0, evidence: [`${String(p.role)} still has ${left.join(", ")} and no aws:TokenIssueTime deny after the theft`] };
+    if (left.length === 0) return { fraction: 1, evidence: [ev("policiesDetached")] };
+    return { fraction: 0, evidence: [ev("sessionsNotRevoked", { role: String(p.role), policies: left.join(", ") })] };
   },
 
   /** params.region, params.instanceId: HttpTokens required. */
@@ -115,19 +119,19 @@ export const checks: Record<string, Check> = {
     const inst = regionalState(snap, String(p.region), "ec2").instances?.[String(p.instanceId)];
     const tokens = inst?.MetadataOptions?.HttpTokens ?? "optional";
     return tokens === "required"
-      ? { fraction: 1, evidence: [] }
-      : { fraction: 0, evidence: [`${String(p.instanceId)} still allows IMDSv1 (HttpTokens ${tokens})`] };
+      ? { fraction: 1, evidence: [], total: 1 }
+      : { fraction: 0, evidence: [ev("imdsv1Allowed", { id: String(p.instanceId), tokens })], total: 1 };
   },
 
   /** params.keyPairs: {region: [name]} — each deleted. */
   keyPairsDeleted(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const [region, names] of Object.entries(p.keyPairs as ByRegion)) {
       for (const name of names) {
         total++;
-        if (regionalState(snap, region, "ec2").keyPairs?.[name]) evidence.push(`key pair ${name} still in ${region}`);
+        if (regionalState(snap, region, "ec2").keyPairs?.[name]) evidence.push(ev("keyPairLeft", { name, region }));
         else ok++;
       }
     }
@@ -136,7 +140,7 @@ export const checks: Record<string, Check> = {
 
   /** params.groups: {region: [sg id]} — deleted, or no longer open to the world. */
   securityGroupsClosed(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.groups as ByRegion)) {
@@ -146,7 +150,7 @@ export const checks: Record<string, Check> = {
         const sg = ec2.securityGroups?.[id];
         const open = (sg?.IpPermissions ?? []).some((perm) => perm.IpRanges?.some((r) => r.CidrIp === "0.0.0.0/0"));
         if (!sg || !open) ok++;
-        else evidence.push(`${id} in ${region} still open to 0.0.0.0/0`);
+        else evidence.push(ev("groupOpen", { id, region }));
       }
     }
     return result(ok, total, evidence);
@@ -154,7 +158,7 @@ export const checks: Record<string, Check> = {
 
   /** params.regions: [region] — every finding there archived (samples the responder created excluded). */
   findingsArchived(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const region of p.regions as string[]) {
@@ -162,7 +166,7 @@ export const checks: Record<string, Check> = {
         if (f.Service?.AdditionalInfo?.Value?.includes?.('"sample":true')) continue;
         total++;
         if (f.Service?.Archived) ok++;
-        else evidence.push(`${f.Type} (${String(f.Id).slice(0, 8)}…, ${region}) not archived`);
+        else evidence.push(ev("findingNotArchived", { type: String(f.Type), id: String(f.Id).slice(0, 8), region }));
       }
     }
     return result(ok, total, evidence);
@@ -171,19 +175,19 @@ export const checks: Record<string, Check> = {
   /** params.user, params.keys: [AKIA…] — each inactive or deleted. */
   accessKeysDeactivated(snap, p) {
     const user = globalState(snap, "iam").users?.[String(p.user)];
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     for (const k of p.keys as string[]) {
       const key = user?.AccessKeys?.find((x) => x.AccessKeyId === k);
       if (!key || key.Status === "Inactive") ok++;
-      else evidence.push(`${k} is still Active`);
+      else evidence.push(ev("keyActive", { key: k }, [String(p.user)]));
     }
     return result(ok, (p.keys as string[]).length, evidence);
   },
 
   /** Order: params.instances {region: [id]} — no instance terminated before a snapshot or image of it was taken. */
   snapshotBeforeTerminate(snap, p) {
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
@@ -202,10 +206,10 @@ export const checks: Record<string, Check> = {
             mentions(r.requestParameters, evidenceIds),
         );
         if (before) ok++;
-        else evidence.push(`${id} (${region}) was terminated at ${terminate.eventTime} before any snapshot of its volumes`);
+        else evidence.push(ev("terminatedBeforeSnapshot", { id, region, time: terminate.eventTime }));
       }
     }
-    if (total === 0) return { fraction: 0, evidence: ["none of the rogue instances has been terminated yet"] };
+    if (total === 0) return { fraction: 0, evidence: [ev("noneTerminated")] };
     return result(ok, total, evidence);
   },
 
@@ -221,10 +225,10 @@ export const checks: Record<string, Check> = {
     const firstArchive = snap.journal.findIndex((r) => r.eventName === "ArchiveFindings" && !r.errorCode);
     const lastTerminate = terminations.length ? snap.journal.lastIndexOf(terminations[terminations.length - 1]) : -1;
     if (checks.instancesTerminated(snap, p).fraction < 1 || lastTerminate < 0) {
-      return { fraction: 0, evidence: ["findings were archived while rogue instances still run"] };
+      return { fraction: 0, evidence: [ev("archivedWhileRunning")] };
     }
     if (firstArchive >= 0 && firstArchive < lastTerminate) {
-      return { fraction: 0, evidence: [`findings archived at ${snap.journal[firstArchive].eventTime}, before the last rogue instance was terminated`] };
+      return { fraction: 0, evidence: [ev("archivedBeforeContainment", { time: snap.journal[firstArchive].eventTime })] };
     }
     return { fraction: 1, evidence: [] };
   },
@@ -232,11 +236,12 @@ export const checks: Record<string, Check> = {
   /** Order: params.buckets [name] — nothing deleted from the evidence, logging never stopped. */
   noEvidenceDestroyed(snap, p) {
     const buckets = new Set(p.buckets as string[]);
-    const evidence: string[] = [];
+    const evidence: Evidence[] = [];
     for (const r of calls(snap, ["DeleteObject", "DeleteObjects", "DeleteBucket", "PutBucketLifecycleConfiguration"])) {
-      if (mentions(r.requestParameters, buckets)) evidence.push(`${r.eventName} on the evidence at ${r.eventTime}`);
+      if (mentions(r.requestParameters, buckets)) evidence.push(ev("evidenceDeleted", { event: String(r.eventName), time: r.eventTime }));
     }
-    for (const r of calls(snap, ["StopLogging", "DeleteTrail", "DeleteDetector", "DeleteFlowLogs"])) evidence.push(`${r.eventName} at ${r.eventTime}`);
+    for (const r of calls(snap, ["StopLogging", "DeleteTrail", "DeleteDetector", "DeleteFlowLogs"]))
+      evidence.push(ev("loggingStopped", { event: String(r.eventName), time: r.eventTime }));
     return { fraction: evidence.length === 0 ? 1 : 0, evidence };
   },
 };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { formatIssues } from "../core/manifest.ts";
 import { type Assessment, assessmentSchema } from "./assessment.ts";
+import { type Lang, TEMPLATE_EXAMPLE, TEMPLATE_HEADER } from "./messages.ts";
 
 export function loadAssessment(scenarioDir: string): Assessment {
   const file = join(scenarioDir, "assessment.json");
@@ -20,11 +21,11 @@ export function loadAnswers(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-/** A YAML template with each question as a comment, for `ir-range answers --template`. */
-export function answersTemplate(a: Assessment, lang: "en" | "ja"): string {
-  const lines = [`# ir-range answers for scenario "${a.scenario}". Fill in each value, then: ir-range grade --answers answers.yaml`, ""];
+/** A YAML template with each question as a comment, in the student's language, for `ir-range answers --template`. */
+export function answersTemplate(a: Assessment, lang: Lang): string {
+  const lines = [...TEMPLATE_HEADER[lang](a.scenario), ""];
   for (const q of a.questions) {
-    lines.push(`# ${q.prompt[lang]}`, `#   e.g. ${q.example}`, `${q.id}: ""`, "");
+    lines.push(`# ${q.prompt[lang]}`, `#   ${TEMPLATE_EXAMPLE[lang]} ${q.example}`, `${q.id}: ""`, "");
   }
   return lines.join("\n");
 }

@@ -5,11 +5,17 @@ import { adminAuthorization, adminTokenFor } from "../server/admin-token.ts";
 import type { Ec2State } from "../services/ec2/state.ts";
 import type { GuardDutyState } from "../services/guardduty/state.ts";
 import type { IamState } from "../services/iam/state.ts";
+import { readAnchors } from "../state/anchors.ts";
 
 export interface GradingSnapshot {
   scenario: string;
   accountId: string;
+  /** The discovery moment in the range's time now. */
   anchor: string;
+  /** Every discovery moment this state directory has had, oldest first (resets move the incident). */
+  anchors: string[];
+  /** The recording's own discovery moment (manifest.recordedDiscovery): the range's time is shifted from it. */
+  recordedDiscovery: string;
   now: string;
   state: Readonly<StateDoc>;
   journal: readonly JournalRecord[];
@@ -48,8 +54,13 @@ export function globalState<K extends keyof GlobalStates>(snap: GradingSnapshot,
  */
 export async function fetchSnapshot(endpoint: string, opts: { token?: string; stateDir?: string } = {}): Promise<GradingSnapshot> {
   const token = opts.token ?? (await adminTokenFor(endpoint, opts.stateDir));
-  const res = await fetch(`${endpoint.replace(/\/$/, "")}/_ir-range/snapshot`, { headers: { authorization: adminAuthorization(token) } });
-  if (!res.ok) throw new Error(`${endpoint} answered ${res.status} for its grading snapshot`);
+  const res = await fetch(`${endpoint.replace(/\/$/, "")}/_ir-range/snapshot`, { headers: { authorization: adminAuthorization(token) } }).catch(() => {
+    throw new Error(`no ir-range server is running at ${endpoint}: start one with \`npx ir-range start\`, or name the one you started`);
+  });
+  if (!res.ok) {
+    const why = res.status === 401 || res.status === 403 ? ": the admin token is not this server's (pass the --state-dir it was started with)" : "";
+    throw new Error(`${endpoint} answered ${res.status} for its grading snapshot${why}`);
+  }
   return (await res.json()) as GradingSnapshot;
 }
 
@@ -59,6 +70,8 @@ export function snapshotOf(rt: Runtime): GradingSnapshot {
     scenario: rt.scenario.manifest.name,
     accountId: rt.accountId,
     anchor: rt.anchor.toISOString(),
+    anchors: readAnchors(rt.stateDir),
+    recordedDiscovery: rt.scenario.manifest.recordedDiscovery,
     now: rt.clock.now().toISOString(),
     state: rt.document,
     // Read from disk a page at a time; grading runs offline, once.

@@ -5,6 +5,7 @@ import type { ScenarioManifest } from "../core/manifest.ts";
 import type { AccountState, CloudTrailRecord, RecordingObjects, StateDoc } from "../core/records.ts";
 import type { CredentialResolver, ResolvedCredential, Runtime } from "../core/runtime.ts";
 import type { LoadedScenario, ScenarioContent } from "../core/scenario.ts";
+import { rememberAnchor } from "./anchors.ts";
 import { type InstalledCredential, installedSecrets, responderCredential } from "./install-credentials.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
@@ -77,6 +78,7 @@ export class RangeRuntime implements Runtime {
           `state directory ${opts.stateDir} holds scenario "${store.data.scenario}", not "${manifest.name}"; use another --state-dir or run ir-range reset`,
         );
       }
+      rememberAnchor(opts.stateDir, store.data.anchor);
       const runtime = new RangeRuntime(opts, store, release);
       runtime.content = fresh ?? (await opts.scenario.content(new Date(store.data.anchor)));
       return runtime;
@@ -185,6 +187,7 @@ export class RangeRuntime implements Runtime {
       const anchor = anchorFor(this.clock, manifest.discoveredMinutesBeforeStart);
       this.content = await this.scenario.content(anchor);
       this.store.replace({ format: 1, scenario: manifest.name, anchor: anchor.toISOString(), accounts: structuredClone(this.content.accounts) });
+      rememberAnchor(this.stateDir, anchor.toISOString());
       this.journal.clear();
       for (const l of this.resetListeners) await l();
     });
