@@ -19,7 +19,7 @@ import { type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { quoteIdent, quoteString } from "./sql/tokens.ts";
 import { AthenaQueryError, type TableRef, translate } from "./sql/translate.ts";
 import type { AthenaState, TableDef } from "./state.ts";
-import { type DuckHost, isReadError, TableLoader } from "./tables.ts";
+import { type BuildStep, type DuckHost, isReadError, TableLoader } from "./tables.ts";
 
 export type { Scope } from "./locations.ts";
 
@@ -245,13 +245,10 @@ export class Engine {
     return `${scope.accountId}_${scope.region}_${db}`;
   }
 
-  /** A table read from its files is a subquery over them; otherwise the views its load created. */
+  /** A table's relation (a subquery over its files, or its rows: tables.ts); a view is the DuckDB view made for it. */
   relation(scope: Scope, ref: TableRef, withPath: boolean): string {
     const schema = this.schemaName(scope, ref.db);
-    const direct = this.tables.relation(schema, ref.name, withPath);
-    if (direct) return direct;
-    const s = quoteIdent(schema);
-    return withPath ? `${s}.${quoteIdent(`__data__${ref.name}`)}` : `${s}.${quoteIdent(ref.name)}`;
+    return this.tables.relation(schema, ref.name, withPath) ?? `${quoteIdent(schema)}.${quoteIdent(ref.name)}`;
   }
 
   private async ensureSchema(setup: Conn, name: string): Promise<void> {
@@ -273,9 +270,19 @@ export class Engine {
     return this.tables.describe(this.schemaName(scope, db), name);
   }
 
+  /** Tests: which load of the table the engine has (a reload makes a new one). */
+  tableGeneration(scope: Pick<Scope, "accountId" | "region">, db: string, name: string): number | undefined {
+    return this.tables.generation(this.schemaName(scope, db), name);
+  }
+
   /** Tests pause caching to query tables straight from their files. */
   set cacheTables(on: boolean) {
     this.tables.cacheTables = on;
+  }
+
+  /** Tests: awaited at each step of a background build (tables.ts), to interleave queries and new objects with it. */
+  set buildHook(fn: ((step: BuildStep, table: string) => Promise<void> | void) | undefined) {
+    this.tables.buildStep = fn;
   }
 
   /** Tests compare DuckDB's own reading of CloudTrail and JSON files with the JavaScript serdes. */
@@ -297,11 +304,13 @@ export class Engine {
       relation: (ref: TableRef, withPath: boolean) => this.relation(scope, ref, withPath),
       infoSchema: (name: string) => infoSchema(scope.state, name),
     });
-    // Translated once to find the tables, and again once they are loaded: how a table is read can change.
-    let main = translate(sql, { ...opts(defaultDb), params });
+    // Translated once to find the tables and views; the SQL that runs is translated once they are all prepared.
+    const first = translate(sql, { ...opts(defaultDb), params });
     let bytes = 0;
     const seen = new Set<string>();
-    const direct: { ref: TableRef; t: TableDef; schema: string }[] = [];
+    const tables: { ref: TableRef; t: TableDef; schema: string }[] = [];
+    /** Views the query reads, each after the views it reads. */
+    const views: { ref: TableRef; t: TableDef }[] = [];
     const visit = async (refs: TableRef[], depth: number): Promise<void> => {
       for (const ref of refs) {
         const key = `${ref.db}.${ref.name}`;
@@ -312,30 +321,56 @@ export class Engine {
         if (t.tableType === "VIRTUAL_VIEW") {
           if (depth > 10) throw new AthenaQueryError("VIEW_IS_RECURSIVE", `View '${key}' is recursive`);
           await visit(translate(t.viewSql ?? "", opts(ref.db)).refs, depth + 1);
-          const v = translate(t.viewSql ?? "", opts(ref.db));
-          await this.serial(async () => {
-            const { setup } = await this.backend();
-            await this.ensureSchema(setup, this.schemaName(scope, ref.db));
-            await setup.run(`CREATE OR REPLACE VIEW ${this.relation(scope, ref, false)} AS ${v.sql}`);
-          });
+          views.push({ ref, t });
         } else {
           const schema = this.schemaName(scope, ref.db);
-          const r = await this.tables.prepare(scope, ref, schema, t);
-          bytes += r.bytes;
-          if (r.direct) direct.push({ ref, t, schema });
+          bytes += (await this.tables.prepare(scope, ref, schema, t)).bytes;
+          tables.push({ ref, t, schema });
         }
       }
     };
-    await visit(main.refs, 0);
-    if (direct.length) main = translate(sql, { ...opts(defaultDb), params });
-    const prepared: Prepared = { sql: main.sql, bytes, aliases: main.aliases };
+    await visit(first.refs, 0);
+    const keys = tables.map((d) => `${d.schema}.${d.ref.name}`);
+    const prepared: Prepared = { sql: first.sql, bytes, aliases: first.aliases };
+    /** The tables the SQL reads straight from their files. */
+    let direct: typeof tables = [];
+    /**
+     * Holds the tables' current generations and translates the query and its views over them in one step: whatever
+     * other queries load meanwhile, the relations named stay until this query has run (Prepared.release).
+     */
+    const bind = async (): Promise<void> => {
+      const release = this.tables.hold(keys);
+      const earlier = prepared.release;
+      prepared.release = () => {
+        earlier?.();
+        release();
+      };
+      const viewSql = views.map(({ ref, t }) => ({ ref, sql: translate(t.viewSql ?? "", opts(ref.db)).sql }));
+      const main = translate(sql, { ...opts(defaultDb), params });
+      direct = tables.filter((d) => this.tables.readsFiles(d.schema, d.ref.name));
+      for (const v of viewSql) {
+        await this.serial(async () => {
+          const { setup } = await this.backend();
+          await this.ensureSchema(setup, this.schemaName(scope, v.ref.db));
+          await setup.run(`CREATE OR REPLACE VIEW ${this.relation(scope, v.ref, false)} AS ${v.sql}`);
+        });
+      }
+      prepared.sql = main.sql;
+      prepared.aliases = main.aliases;
+    };
+    try {
+      await bind();
+    } catch (e) {
+      prepared.release?.();
+      throw e;
+    }
     // When DuckDB cannot read a table's files as planned, the JavaScript reader loads them and the query runs again.
     if (direct.length) {
       prepared.fallback = async () => {
         prepared.fallback = undefined;
         this.tables.demote(direct.map((d) => `${d.schema}.${d.ref.name}`));
         for (const d of direct) await this.tables.prepare(scope, d.ref, d.schema, d.t);
-        prepared.sql = translate(sql, { ...opts(defaultDb), params }).sql;
+        await bind();
       };
     }
     return prepared;
@@ -354,6 +389,8 @@ export class Engine {
       await prepared.fallback();
       return await this.runOnce(id, sql === before ? prepared.sql : sql.replace(before, () => prepared.sql), prepared);
     } finally {
+      prepared.release?.();
+      prepared.release = undefined;
       this.tables.startBuilds();
     }
   }
@@ -414,6 +451,8 @@ export interface Prepared {
   aliases: Set<string>;
   /** Set when a table was read straight from its files: loads those tables with the JavaScript serdes instead. */
   fallback?: () => Promise<void>;
+  /** Lets go of the table generations the SQL names (run calls it when the query has run). */
+  release?: () => void;
 }
 
 /** Optional progress lines for long table loads (the server console), per runtime. */

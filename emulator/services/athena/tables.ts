@@ -3,9 +3,15 @@
  * with the partition keys and "$path", or only what SELECT * shows. CloudTrail and JSON tables are read by
  * DuckDB straight from the object files at first (the relations are subqueries over read_json, bound once,
  * by the query): the first query costs one scan, as it would on Athena. After that query the rows are
- * materialized in the background, and the relations become two views of the table once it is there. Other
- * serdes are converted in JavaScript (serde.ts) and materialized before the query. New objects in a table's
- * location are appended; a changed or deleted object, or a changed definition, reloads the table.
+ * materialized in the background, and the relations name that table once it is there. Other serdes are converted
+ * in JavaScript (serde.ts) and materialized before the query. New objects in a table's location are added (to the
+ * files read, or appended to the rows, while a build runs to both); a changed or deleted object, or a changed
+ * definition, reloads the table.
+ *
+ * Each load is a generation with DuckDB objects (and object files) of its own. A query holds the generations its SQL
+ * names from its translation until it has run: a generation replaced meanwhile (a reload, DROP TABLE) keeps its
+ * objects and files until the last query holding it ends, so a query answers with the objects as they were when it
+ * was prepared, never with an error or a partial answer because another query reloaded the table.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { closeSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
@@ -36,6 +42,9 @@ export interface DuckHost {
 
 type Reader = "native" | "js" | "parquet";
 
+/** Steps of a background build a test may hold: before its CREATE TABLE, and before queries move to the table. */
+export type BuildStep = "create" | "switch";
+
 interface Loaded extends TableObject {
   id: string;
   file?: NativeFile;
@@ -61,6 +70,7 @@ interface Entry {
   /** Until the rows are materialized (native): the relations as subqueries over the files. */
   direct?: { plain: string; withPath: string };
   cols: { name: string; duck: string }[];
+  /** A background build queued or running; `conn` while its CREATE TABLE runs (a reload interrupts it). */
   building?: { gen: number; conn?: Conn };
   /** A native table whose rows are still read from the files. */
   needsBuild: boolean;
@@ -68,6 +78,9 @@ interface Entry {
   forceJs: boolean;
   say: (line: string) => void;
 }
+
+/** A native table DuckDB could not read as planned, not yet loaded again by the JavaScript reader. */
+const demoted = (e: Entry) => e.forceJs && e.reader === "native";
 
 /**
  * Files sampled to learn how a table's data spells its keys, from the first and the last objects by key: for
@@ -80,12 +93,18 @@ export class TableLoader {
   private readonly entries = new Map<string, Entry>();
   /** One load at a time per table: two queries at once must not load it twice. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Generations that prepared queries name, with how many of those queries have not finished. */
+  private readonly held = new Map<Entry, number>();
+  /** Generations no longer current whose DuckDB objects and files wait for the queries holding them. */
+  private readonly retired = new Set<Entry>();
   private readonly mirror: ObjectMirror;
   private gens = 0;
   private builds: Promise<void> = Promise.resolve();
   private pendingBuilds = 0;
   /** Off in tests that compare DuckDB's reading of the files with the JavaScript serdes. */
   nativeReads = true;
+  /** Tests: awaited at a build's steps, so that a test can interleave queries and new objects with them. */
+  buildStep?: (step: BuildStep, table: string) => Promise<void> | void;
   /** Off in tests that query tables straight from their files; turning it on starts the waiting builds. */
   private caching = true;
 
@@ -98,7 +117,7 @@ export class TableLoader {
     this.mirror = new ObjectMirror(join(host.dir, "objects"), host.roots);
   }
 
-  /** Makes the table's views current; returns the bytes it scans and whether its rows come straight from files. */
+  /** Makes the table current with its objects; returns the bytes it scans and whether its rows come straight from files. */
   async prepare(scope: Scope, ref: TableRef, schema: string, t: TableDef): Promise<{ bytes: number; direct: boolean }> {
     const key = `${schema}.${ref.name}`;
     const prev = this.locks.get(key) ?? Promise.resolve();
@@ -118,20 +137,22 @@ export class TableLoader {
     const defKey = JSON.stringify(t);
     const version = objectsOf(scope.runtime).version;
     const e = this.entries.get(key);
-    if (e && e.defKey === defKey && e.version === version && !e.forceJs) return { bytes: e.bytes, direct: !!e.direct };
+    // The same definition, read as planned (a table the JavaScript reader took over stays with it).
+    const same = e && e.defKey === defKey && !demoted(e) ? e : undefined;
+    if (same && same.version === version) return { bytes: same.bytes, direct: !!same.direct };
     const objects: Loaded[] = tableObjects(scope, t).map((o) => ({ ...o, id: objectId({ accountId: scope.accountId, ...o }) }));
     const sig = createHash("sha256")
       .update(defKey)
       .update(JSON.stringify(objects.map((o) => [o.id, o.parts])))
       .digest("hex");
     const bytes = objects.reduce((n, o) => n + o.size, 0);
-    if (e && e.defKey === defKey && e.sig === sig && !e.forceJs) {
-      e.version = version;
-      return { bytes, direct: !!e.direct };
+    if (same && same.sig === sig) {
+      same.version = version;
+      return { bytes, direct: !!same.direct };
     }
-    const added = e && e.defKey === defKey && !e.forceJs && e.table && !e.building ? objects.filter((o) => !e.objects.has(o.id)) : undefined;
-    if (e && added && objects.length - added.length === e.objects.size && (await this.append(scope, e, t, added))) {
-      Object.assign(e, { version, sig, bytes });
+    const added = same ? objects.filter((o) => !same.objects.has(o.id)) : undefined;
+    if (same && added && objects.length - added.length === same.objects.size && (await this.add(scope, same, t, added))) {
+      Object.assign(same, { version, sig, bytes });
     } else {
       await this.load(scope, key, ref, schema, t, objects, { version, sig, bytes, forceJs: e?.forceJs ?? false });
     }
@@ -140,16 +161,68 @@ export class TableLoader {
     return { bytes, direct: !!now.direct };
   }
 
-  /** The relation a query reads for a table read from its files; undefined once it has views of its own. */
+  /**
+   * The relation a query reads for a loaded table: a subquery over its files while it is read from them, else its
+   * materialized rows (this generation's own table, which a reload does not take from a query holding it).
+   */
   relation(schema: string, name: string, withPath: boolean): string | undefined {
-    const d = this.entries.get(`${schema}.${name}`)?.direct;
-    return d && `(${withPath ? d.withPath : d.plain})`;
+    const e = this.entries.get(`${schema}.${name}`);
+    if (e?.direct) return `(${withPath ? e.direct.withPath : e.direct.plain})`;
+    if (!e?.table) return undefined;
+    const table = `${quoteIdent(e.schema)}.${quoteIdent(e.table)}`;
+    return withPath ? table : `(${this.visible(e, `SELECT * FROM ${table}`)})`;
+  }
+
+  /** Whether the table's rows come straight from its files now. */
+  readsFiles(schema: string, name: string): boolean {
+    return !!this.entries.get(`${schema}.${name}`)?.direct;
+  }
+
+  /**
+   * Holds the current generation of each table until the returned function is called: a query calls it when it
+   * has run, having translated its SQL (which names these generations) in the same step as holding them.
+   */
+  hold(keys: string[]): () => void {
+    const entries = keys.map((k) => this.entries.get(k)).filter((e): e is Entry => !!e);
+    for (const e of entries) this.held.set(e, (this.held.get(e) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const gone: Entry[] = [];
+      for (const e of entries) {
+        const n = (this.held.get(e) ?? 1) - 1;
+        if (n > 0) this.held.set(e, n);
+        else {
+          this.held.delete(e);
+          if (this.retired.delete(e)) gone.push(e);
+        }
+      }
+      if (!gone.length) return;
+      this.retainFiles();
+      void this.host
+        .serial(async (setup) => {
+          for (const e of gone) await this.dropObjects(setup, e);
+        })
+        .catch(() => undefined);
+    };
+  }
+
+  /** A generation that is no longer current: its DuckDB objects go now, or when the last query holding it ends. */
+  private async retire(setup: Conn, e: Entry): Promise<void> {
+    if (this.held.has(e)) this.retired.add(e);
+    else await this.dropObjects(setup, e);
   }
 
   /** How a loaded table is read: by DuckDB from its files or by the JavaScript serdes, and whether it is cached. */
   describe(schema: string, name: string): { reader: Reader; cached: boolean } | undefined {
     const e = this.entries.get(`${schema}.${name}`);
     return e ? { reader: e.reader, cached: !!e.table } : undefined;
+  }
+
+  /** Tests: the table's load (a new one for every reload). */
+  generation(schema: string, name: string): number | undefined {
+    return this.entries.get(`${schema}.${name}`)?.gen;
   }
 
   /** The tables these keys name stop reading their files: the JavaScript reader loads them before the next query. */
@@ -165,10 +238,10 @@ export class TableLoader {
     this.entries.delete(`${schema}.${name}`);
     e?.building?.conn?.interrupt();
     await this.host.serial(async (setup) => {
+      // A view of that name (CREATE VIEW keeps one per view in DuckDB).
       const s = quoteIdent(schema);
       await setup.run(`DROP VIEW IF EXISTS ${s}.${quoteIdent(name)}`);
-      await setup.run(`DROP VIEW IF EXISTS ${s}.${quoteIdent(`__data__${name}`)}`);
-      if (e) await this.dropObjects(setup, e);
+      if (e) await this.retire(setup, e);
     });
     this.retainFiles();
   }
@@ -197,12 +270,14 @@ export class TableLoader {
   }
 
   /**
-   * The engine process stopped, and every table, view and file map in it with it: each table loads again at its
+   * The engine process stopped, and every table and file map in it with it: each table loads again at its
    * next query. The object files stay (the mirror still knows them); builds in flight fail and are dropped.
    */
   reset(): void {
     this.entries.clear();
     this.locks.clear();
+    this.held.clear();
+    this.retired.clear();
   }
 
   // --- loading ---------------------------------------------------------------------------------------
@@ -236,24 +311,25 @@ export class TableLoader {
     };
     const kind = this.nativeReads && !head.forceJs ? nativeKind(t) : undefined;
     const plan = kind ? this.plan(scope, t, kind, objects) : undefined;
-    const select = plan && this.nativeFiles(scope, objects) ? nativeSelect(plan, files(objects), "__file") : undefined;
-    const plain = plan && select ? nativeSelect(plan, files(objects)) : undefined;
-    if (plan && select && plain) {
-      e.reader = "native";
+    let direct: Entry["direct"];
+    if (plan && this.nativeFiles(scope, objects)) {
       e.plan = plan;
+      e.filesTable = `__files__${ref.name}__${e.gen}`;
+      direct = this.directOf(e, objects);
+    }
+    if (direct) {
+      e.reader = "native";
       await this.host.serial(async (setup) => {
         await this.host.ensureSchema(setup, schema);
-        e.filesTable = await this.createFilesTable(setup, e, objects);
-        // A query made while the views still name an older load must not read them.
-        await setup.run(`DROP VIEW IF EXISTS ${quoteIdent(schema)}.${quoteIdent(ref.name)}`);
-        await setup.run(`DROP VIEW IF EXISTS ${quoteIdent(schema)}.${quoteIdent(`__data__${ref.name}`)}`);
+        await this.createFilesTable(setup, e, objects);
       });
-      // Without partitions, SELECT * needs neither the file map nor file names: DuckDB reads only the columns.
-      e.direct = { withPath: this.joined(e, select), plain: t.partitionKeys.length ? this.visible(e, this.joined(e, select)) : plain };
+      e.direct = direct;
       e.needsBuild = true;
       const mb = (head.bytes / 2 ** 20).toFixed(1);
       if (objects.length > 100) e.say(`athena: ${ref.db}.${ref.name}: ${objects.length} objects (${mb} MB) read from their files until the table is cached`);
     } else {
+      e.plan = undefined;
+      e.filesTable = undefined;
       e.reader = serdeKind(t) === "parquet" ? "parquet" : "js";
       const table = `__tbl__${ref.name}__${e.gen}`;
       try {
@@ -261,17 +337,16 @@ export class TableLoader {
         else await this.loadText(scope, e, t, objects, table, false);
       } catch (err) {
         // Nothing of the table is loaded now: the next query tries again from the start.
-        if (old) {
+        if (old && this.entries.get(key) === old) {
           this.entries.delete(key);
-          await this.host.serial(async (setup) => this.dropObjects(setup, old));
+          await this.host.serial(async (setup) => this.retire(setup, old));
         }
         throw err;
       }
       e.table = table;
-      await this.host.serial(async (setup) => this.pointViews(setup, e));
     }
     this.entries.set(key, e);
-    if (old) await this.host.serial(async (setup) => this.dropObjects(setup, old));
+    if (old) await this.host.serial(async (setup) => this.retire(setup, old));
   }
 
   /** How the data spells the table's keys, from a sample; undefined leaves the table to the JavaScript reader. */
@@ -306,13 +381,21 @@ export class TableLoader {
     return true;
   }
 
-  private async createFilesTable(setup: Conn, e: Entry, objects: Loaded[]): Promise<string> {
-    const name = `__files__${e.ref.name}__${e.gen}`;
+  /** The relations over these objects' files (the entry's plan; the file map must list them); undefined when one is too big. */
+  private directOf(e: Entry, objects: Loaded[]): { plain: string; withPath: string } | undefined {
+    const plan = e.plan as NativePlan;
+    const select = nativeSelect(plan, files(objects), "__file");
+    const plain = nativeSelect(plan, files(objects));
+    if (!select || !plain) return undefined;
+    // Without partitions, SELECT * needs neither the file map nor file names: DuckDB reads only the columns.
+    return { withPath: this.joined(e, select), plain: e.def.partitionKeys.length ? this.visible(e, this.joined(e, select)) : plain };
+  }
+
+  /** The file map (e.filesTable) with a row for each object. */
+  private async createFilesTable(setup: Conn, e: Entry, objects: Loaded[]): Promise<void> {
     const defs = [`file VARCHAR`, `"$path" VARCHAR`, ...e.def.partitionKeys.map((k) => `${quoteIdent(k.name)} VARCHAR`)];
-    await setup.run(`CREATE TABLE ${quoteIdent(e.schema)}.${quoteIdent(name)} (${defs.join(", ")})`);
-    e.filesTable = name;
+    await setup.run(`CREATE TABLE ${quoteIdent(e.schema)}.${quoteIdent(e.filesTable as string)} (${defs.join(", ")})`);
     await this.insertFiles(setup, e, objects);
-    return name;
   }
 
   /** The file map's rows, through DuckDB's appender: thousands of objects take milliseconds. */
@@ -337,59 +420,87 @@ export class TableLoader {
       .join(", ")} FROM (${relation})`;
   }
 
-  /** Points the table's two views at its materialized rows. */
-  private async pointViews(setup: Conn, e: Entry): Promise<void> {
-    const s = quoteIdent(e.schema);
-    const table = `${s}.${quoteIdent(e.table as string)}`;
-    await this.host.ensureSchema(setup, e.schema);
-    await setup.run(`CREATE OR REPLACE VIEW ${s}.${quoteIdent(`__data__${e.ref.name}`)} AS SELECT * FROM ${table}`);
-    await setup.run(`CREATE OR REPLACE VIEW ${s}.${quoteIdent(e.ref.name)} AS ${this.visible(e, `SELECT * FROM ${table}`)}`);
-  }
-
   private async dropObjects(setup: Conn, e: Entry): Promise<void> {
     if (e.table) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.table)}`);
     if (e.filesTable) await setup.run(`DROP TABLE IF EXISTS ${quoteIdent(e.schema)}.${quoteIdent(e.filesTable)}`);
   }
 
-  /** New objects only: their rows join the materialized ones. False when the table must be reloaded instead. */
-  private async append(scope: Scope, e: Entry, t: TableDef, added: Loaded[]): Promise<boolean> {
-    const table = `${quoteIdent(e.schema)}.${quoteIdent(e.table as string)}`;
+  /**
+   * New objects only: their rows join the materialized ones, or (read from files) their files join the files read,
+   * whichever the table is when the setup connection gets to it. False when the table must be reloaded instead.
+   */
+  private async add(scope: Scope, e: Entry, t: TableDef, added: Loaded[]): Promise<boolean> {
     if (e.reader === "parquet") return false;
     if (e.reader === "js") {
       await this.loadText(scope, e, t, added, e.table as string, true);
-    } else {
-      if (!this.nativeFiles(scope, added)) return false;
-      const select = nativeSelect(e.plan as NativePlan, files(added), "__file");
-      if (!select) return false;
-      try {
-        await this.host.serial(async (setup) => {
-          await this.insertFiles(setup, e, added);
-          await setup.run(`INSERT INTO ${table} ${this.joined(e, select)}`);
-        });
-      } catch {
-        // A new file DuckDB cannot read as planned: reload, and let the JavaScript reader answer.
-        e.forceJs = true;
-        return false;
-      }
+      for (const o of added) e.objects.set(o.id, o);
+      return true;
     }
-    for (const o of added) e.objects.set(o.id, o);
+    if (!this.nativeFiles(scope, added)) return false;
+    const select = nativeSelect(e.plan as NativePlan, files(added), "__file");
+    if (!select) return false;
+    try {
+      // One step on the setup connection, where a build also hands its table over: the table is either not there
+      // yet (the files read grow, and the build appends what it did not read) or there (the rows are appended).
+      await this.host.serial(async (setup) => {
+        await this.insertFiles(setup, e, added);
+        if (e.table) await setup.run(`INSERT INTO ${quoteIdent(e.schema)}.${quoteIdent(e.table)} ${this.joined(e, select)}`);
+        else {
+          const direct = this.directOf(e, [...e.objects.values(), ...added]);
+          if (!direct) throw new Error(`${e.ref.name}: a file is too big for DuckDB's reader`);
+          e.direct = direct;
+        }
+        for (const o of added) e.objects.set(o.id, o);
+      });
+    } catch {
+      // A new file DuckDB cannot read as planned: reload, and let the JavaScript reader answer.
+      e.forceJs = true;
+      return false;
+    }
     return true;
   }
 
+  /**
+   * Materializes a table read from its files: CREATE TABLE from the files it reads now, on a connection of its own,
+   * then, in one step on the setup connection, the rows of objects added meanwhile and the switch of the relations.
+   */
   private async build(e: Entry): Promise<void> {
     const gen = e.gen;
     const current = () => this.entries.get(e.key) === e && e.gen === gen && !e.forceJs;
-    if (!current()) return;
     const table = `__tbl__${e.ref.name}__${gen}`;
     const q = `${quoteIdent(e.schema)}.${quoteIdent(table)}`;
     const started = Date.now();
     let conn: Conn | undefined;
     try {
+      if (!current() || !e.direct) return;
+      // What the CREATE TABLE reads: the objects added after this are appended when the table is handed over.
+      const read = new Set(e.objects.keys());
+      const source = e.direct.withPath;
       conn = await this.host.connect();
       e.building = { gen, conn };
-      await conn.run(`CREATE TABLE ${q} AS ${e.direct?.withPath}`);
+      await this.buildStep?.("create", table);
+      await conn.run(`CREATE TABLE ${q} AS ${source}`);
+      conn.close();
+      conn = undefined;
+      e.building = { gen };
+      await this.host.serial(async (setup) => {
+        await this.buildStep?.("switch", table);
+        if (!current()) {
+          await setup.run(`DROP TABLE IF EXISTS ${q}`);
+          return;
+        }
+        const later = [...e.objects.values()].filter((o) => !read.has(o.id));
+        if (later.length) {
+          const select = nativeSelect(e.plan as NativePlan, files(later), "__file");
+          if (!select) throw new Error(`${e.ref.name}: a new file is too big for DuckDB's reader`);
+          await setup.run(`INSERT INTO ${q} ${this.joined(e, select)}`);
+        }
+        // Queries prepared from here on read the table; those prepared before still read the files they named.
+        e.table = table;
+        e.direct = undefined;
+        e.needsBuild = false;
+      });
     } catch (err) {
-      e.building = undefined;
       conn?.close();
       if (current()) {
         // Unreadable files go to the JavaScript reader; anything else (memory) leaves the table read from files.
@@ -397,28 +508,18 @@ export class TableLoader {
         else e.needsBuild = false;
         e.say(`athena: ${e.ref.db}.${e.ref.name} not cached: ${(err as Error).message.split("\n")[0]}`);
       }
-      await this.host.serial(async (setup) => setup.run(`DROP TABLE IF EXISTS ${q}`)).catch(() => undefined);
+      if (e.table !== table) await this.host.serial(async (setup) => setup.run(`DROP TABLE IF EXISTS ${q}`)).catch(() => undefined);
       return;
+    } finally {
+      if (e.building?.gen === gen) e.building = undefined;
     }
-    conn.close();
-    e.building = undefined;
-    await this.host.serial(async (setup) => {
-      if (!current()) {
-        await setup.run(`DROP TABLE IF EXISTS ${q}`);
-        return;
-      }
-      e.table = table;
-      e.needsBuild = false;
-      await this.pointViews(setup, e);
-      e.direct = undefined;
-    });
     const secs = (Date.now() - started) / 1000;
-    if (secs >= 2) e.say(`athena: cached ${e.ref.db}.${e.ref.name} in ${secs.toFixed(1)} s`);
+    if (secs >= 2 && e.table === table) e.say(`athena: cached ${e.ref.db}.${e.ref.name} in ${secs.toFixed(1)} s`);
   }
 
   private retainFiles(): void {
     const ids = new Set<string>();
-    for (const e of this.entries.values()) if (e.reader === "native") for (const id of e.objects.keys()) ids.add(id);
+    for (const e of [...this.entries.values(), ...this.retired]) if (e.reader === "native") for (const id of e.objects.keys()) ids.add(id);
     this.mirror.retain(ids);
   }
 
