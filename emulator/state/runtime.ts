@@ -9,7 +9,7 @@ import { rememberAnchor } from "./anchors.ts";
 import { type InstalledCredential, installedSecrets, responderCredential } from "./install-credentials.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
-import { StateStore } from "./store.ts";
+import { asStored, StateStore } from "./store.ts";
 
 export interface RuntimeOptions {
   scenario: LoadedScenario;
@@ -119,15 +119,15 @@ export class RangeRuntime implements Runtime {
 
   regional<T>(accountId: string, region: string, service: string, init: () => T): T {
     const acct = this.store.account(accountId);
-    if (!acct.regions[region]) acct.regions[region] = {};
+    if (!acct.regions[region]) acct.regions[region] = asStored({});
     const r = acct.regions[region];
-    if (r[service] === undefined) r[service] = init();
+    if (r[service] === undefined) r[service] = asStored(init());
     return r[service] as T;
   }
 
   global<T>(accountId: string, service: string, init: () => T): T {
     const g = this.store.account(accountId).global;
-    if (g[service] === undefined) g[service] = init();
+    if (g[service] === undefined) g[service] = asStored(init());
     return g[service] as T;
   }
 

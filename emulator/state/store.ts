@@ -12,6 +12,21 @@ import type { AccountState, StateDoc } from "../core/records.ts";
 
 const serialize = (doc: StateDoc) => JSON.stringify(doc, null, 2);
 
+/**
+ * Every object of the document is made without a prototype: state is keyed by names users choose (IAM users, Glue
+ * databases, policy names…), and a name such as "constructor", "valueOf" or "__proto__" must find nothing — or its own
+ * entry — never a member of Object.prototype.
+ */
+const withoutPrototype = (_key: string, value: unknown) =>
+  value !== null && typeof value === "object" && !Array.isArray(value) ? Object.assign(Object.create(null), value) : value;
+
+const parse = (text: string) => JSON.parse(text, withoutPrototype) as StateDoc;
+
+/** A value as the document holds it: plain objects without a prototype, all the way down. */
+export function asStored<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value), withoutPrototype) as T);
+}
+
 export class StateStore {
   private doc: StateDoc;
   private committed: string;
@@ -23,7 +38,7 @@ export class StateStore {
     text: string,
   ) {
     this.committed = text;
-    this.doc = JSON.parse(text) as StateDoc;
+    this.doc = parse(text);
   }
 
   static async open(dir: string, initial: () => StateDoc | Promise<StateDoc>): Promise<{ store: StateStore; created: boolean }> {
@@ -53,7 +68,7 @@ export class StateStore {
   }
 
   replace(doc: StateDoc): void {
-    this.doc = doc;
+    this.doc = parse(serialize(doc));
   }
 
   private readonly foldIns: (() => void)[] = [];
@@ -74,19 +89,21 @@ export class StateStore {
     await this.file.write(text);
     this.committed = text;
     this.writes++;
+    // Objects the transaction made (`{}` literals) have Object.prototype: the document is read back without.
+    this.doc = parse(text);
     return true;
   }
 
   /** Discards uncommitted changes: the document becomes the last commit again. */
   rollback(): void {
-    this.doc = JSON.parse(this.committed) as StateDoc;
+    this.doc = parse(this.committed);
   }
 
   account(accountId: string): AccountState {
     const accounts = this.doc.accounts;
     let acct = accounts[accountId];
     if (!acct) {
-      acct = { global: {}, regions: {} };
+      acct = asStored({ global: {}, regions: {} });
       accounts[accountId] = acct;
     }
     return acct;
