@@ -7,7 +7,7 @@ import { requiredMembers } from "./schema.ts";
 
 export class InputError extends Error {
   constructor(
-    readonly kind: "type" | "missing",
+    readonly kind: "type" | "missing" | "validation",
     readonly path: string,
     message: string,
   ) {
@@ -25,6 +25,31 @@ export interface DecodeOptions {
 }
 
 const join = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+
+/**
+ * Characters XML 1.0 cannot carry: C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates. A value holding one
+ * would be stored and later written raw into an XML answer no client can parse, so AWS's own validation refuses it.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters XML forbids is the point.
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The member path as AWS's validation messages spell it: "Tags.1.Key" → "tags.1.member.key". */
+const awsPath = (path: string) =>
+  path
+    .split(".")
+    .map((s) => (/^\d+$/.test(s) ? `${s}.member` : s.charAt(0).toLowerCase() + s.slice(1)))
+    .join(".");
+
+/** Refuses a string of the request (awsJson, restJson and query bodies) that holds a character XML cannot carry. */
+function checkXmlChars(value: string, path: string): void {
+  if (!NOT_XML_CHAR.test(value)) return;
+  const at = awsPath(path || "input");
+  throw new InputError(
+    "validation",
+    path,
+    `1 validation error detected: Value at '${at}' failed to satisfy constraint: Member must not contain control characters`,
+  );
+}
 
 function parseTimestamp(raw: unknown, path: string): Date {
   let d: Date | undefined;
@@ -103,17 +128,34 @@ export function decodeJson(ns: NormalizedSchema, raw: unknown, path = "", opts: 
     if (typeof raw !== "object" || Array.isArray(raw)) throw new InputError("type", path, `Expected a map for ${path}`);
     const value = ns.getValueSchema();
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) out[k] = decodeJson(value, v, join(path, k), opts);
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      checkXmlChars(k, path);
+      setEntry(out, k, decodeJson(value, v, join(path, k), opts));
+    }
     return out;
   }
-  return decodeScalar(ns, raw, path, false);
+  const scalar = decodeScalar(ns, raw, path, false);
+  if (typeof scalar === "string") checkXmlChars(scalar, path);
+  return scalar;
+}
+
+/** A map entry under any key the caller chose: "__proto__" too, as an own entry rather than the map's prototype. */
+function setEntry(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /** A node of the tree built from dotted form keys ("Filter.1.Value.2"). */
 export type QueryTree = { [key: string]: QueryTree | string };
 
+/**
+ * Nodes have no prototype: a key such as "__proto__.x.y" would otherwise walk into Object.prototype and write to it,
+ * polluting every object in the process (the next request then failed in the HTTP adapter and the server exited).
+ */
+const treeNode = (): QueryTree => Object.create(null) as QueryTree;
+
 export function buildQueryTree(fields: Iterable<[string, string]>, skip: Set<string>): QueryTree {
-  const root: QueryTree = {};
+  const root: QueryTree = treeNode();
   for (const [key, value] of fields) {
     if (skip.has(key)) continue;
     const parts = key.split(".");
@@ -122,7 +164,7 @@ export function buildQueryTree(fields: Iterable<[string, string]>, skip: Set<str
       const next = node[parts[i]];
       if (typeof next === "object") node = next;
       else {
-        const created: QueryTree = {};
+        const created: QueryTree = treeNode();
         // A key that is both a value and a prefix ("X=" and "X.1=…"): the nested form wins.
         node[parts[i]] = created;
         node = created;
@@ -211,12 +253,15 @@ export function decodeQuery(ns: NormalizedSchema, node: QueryTree | string | und
       if (typeof entry !== "object") continue;
       const k = lookup(entry, kName);
       if (typeof k !== "string") throw new InputError("missing", join(path, i), `Map entry ${join(path, i)} has no key`);
-      out[k] = decodeQuery(valueSchema, lookup(entry, vName), join(path, k), opts);
+      checkXmlChars(k, path);
+      setEntry(out, k, decodeQuery(valueSchema, lookup(entry, vName), join(path, k), opts));
     }
     return out;
   }
   if (typeof node !== "string") throw new InputError("type", path, `Invalid value for ${path}: expected a single value`);
-  return decodeScalar(ns, node, path, true);
+  const scalar = decodeScalar(ns, node, path, true);
+  if (typeof scalar === "string") checkXmlChars(scalar, path);
+  return scalar;
 }
 
 /** Scalars bound to headers, query strings and URI labels arrive as strings. */

@@ -2,6 +2,7 @@
 
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import express from "express";
 import { Clock } from "../core/clock.ts";
 import { snapshotOf } from "../grading/snapshot.ts";
@@ -122,6 +123,47 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * How large a request head node:http accepts: well over AWS's own limits, so that a head over those reaches the
+ * dispatcher and is refused in its service's shape (dispatch.ts, headTooLarge) rather than by node.
+ */
+const MAX_HEADER_SIZE = 256 * 1024;
+
+/** How long a socket refused for a malformed or oversized head may still send before it is closed. */
+const CLIENT_ERROR_LINGER_MS = 5_000;
+
+const answeredSockets = new WeakSet<Duplex>();
+
+/**
+ * A request node:http could not parse (a head over MAX_HEADER_SIZE, bad framing): a short text answer and a close,
+ * instead of node's bare status line or a reset. What the client still sends is read and dropped until it stops (or
+ * CLIENT_ERROR_LINGER_MS), so the close does not reset the connection before the answer is read.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (answeredSockets.has(socket)) return;
+  answeredSockets.add(socket);
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (err.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, text] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", `The request line and headers exceed ${MAX_HEADER_SIZE} bytes.`]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "The request was not received in time."]
+        : [400, "Bad Request", "The request is not valid HTTP/1.1."];
+  const body = `${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+  const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  socket.on("error", () => {});
+  socket.resume();
+}
+
 export async function startServer(opts: EmulatorOptions & { host?: string; port?: number }): Promise<RunningServer> {
   const emulator = await createEmulator(opts);
   const host = opts.host ?? "127.0.0.1";
@@ -153,12 +195,13 @@ export async function startServer(opts: EmulatorOptions & { host?: string; port?
   // before any route sees it (host-guard.ts).
   const localOnly = localOnlyGuard(host);
   // AWS calls go straight to the dispatcher; only the range's own routes pay for express.
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_SIZE }, (req, res) => {
     const refused = localOnly(req);
     if (refused) refuse(res, refused);
     else if (OWN_ROUTES.test(req.url ?? "")) app(req, res);
     else aws(req, res);
   });
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 4566, host, () => {

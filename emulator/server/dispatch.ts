@@ -84,6 +84,44 @@ function streamedInput(op: OperationSchemas): boolean {
 
 const streamedOps = new WeakMap<OperationSchemas, boolean>();
 
+/** S3 refuses a header section over 8 KiB (RequestHeaderSectionTooLarge). */
+export const S3_MAX_HEADER_BYTES = 8 * 1024;
+/** Any other service: a request line and headers over 16 KiB (the front ends' limit; node's default, too). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+/** The size of the request's head as it arrived: headers (name, ": ", value, CRLF) and, when `withUrl`, the URL. */
+function headBytes(req: WireRequest, withUrl: boolean): number {
+  let n = 0;
+  for (const k in req.headers) n += k.length + Buffer.byteLength(req.headers[k]) + 4;
+  if (withUrl) {
+    n += req.method.length + Buffer.byteLength(req.rawPath) + 11;
+    for (const [k, v] of req.query) n += encodeURIComponent(k).length + encodeURIComponent(v).length + 2;
+  }
+  return n;
+}
+
+/** A head over AWS's limit, as the routed service's front end refuses it. */
+function headTooLarge(req: WireRequest, svc: ServiceDefinition, vocab: ErrorVocabulary): AwsError | undefined {
+  if (svc.protocol === "restXml") {
+    if (headBytes(req, false) <= S3_MAX_HEADER_BYTES && headBytes(req, true) <= MAX_HEAD_BYTES) return undefined;
+    return new AwsError("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.", 400, {
+      MaxSizeAllowed: String(S3_MAX_HEADER_BYTES),
+    });
+  }
+  if (headBytes(req, true) <= MAX_HEAD_BYTES) return undefined;
+  return new AwsError(
+    svc.errors?.validation ?? vocab.validation,
+    `The request line and headers exceed the maximum allowed size of ${MAX_HEAD_BYTES} bytes.`,
+    400,
+  );
+}
+
+/** A SigV4 scope naming another service than the one the target or host routed the request to. */
+function wrongScope(auth: SigV4Auth | undefined, svc: ServiceDefinition, vocab: ErrorVocabulary): AwsError | undefined {
+  if (!auth || auth.service === svc.signingName) return undefined;
+  return new AwsError(vocab.badSignature, `Credential should be scoped to correct service: '${svc.signingName}'.`, vocab.badSignatureStatus);
+}
+
 /** What the headers established about a caller, before the body is read. */
 interface HeaderAuth {
   principal: Principal;
@@ -114,25 +152,31 @@ export class Dispatcher {
     const requestId = newRequestId();
     const auth = parseSigV4(req);
     const v2 = auth ? undefined : parseSigV2Query(req);
-    const pending = pendingBody(req);
+    let pending = pendingBody(req);
+    // An unsigned request may be routed by its path, which needs schemas the router loads once, on demand.
+    const ready = this.router.prepare(req);
+    if (ready) await ready;
+    let routed = this.router.route(req, auth, v2 !== undefined);
     // A form body's fields may be all that names the service (no signing name, target or host does): then the body is
-    // read first — only a little of it when nothing signs the request, which is refused wherever it goes.
-    if (pending && isFormBody(req) && req.method === "POST" && !v2 && !(auth && this.router.all.some((s) => s.signingName === auth.service))) {
+    // read first — only a little of it when nothing signs the request, which is refused wherever it goes — and the
+    // request routed again. Once read, the body is no longer pending.
+    if (!routed && pending && isFormBody(req) && req.method === "POST" && !v2) {
       try {
         req.body = await pending.read(auth ? MAX_REQUEST_BYTES : UNSIGNED_BODY_BYTES);
       } catch (e) {
         if (!(e instanceof BodyTooLargeError)) throw e;
         return codecs.awsQuery.error(tooLarge("awsQuery", e, false), undefined, requestId);
       }
+      pending = undefined;
+      routed = this.router.route(req, auth, false);
     }
-    // An unsigned request may be routed by its path, which needs schemas the router loads once, on demand.
-    const ready = this.router.prepare(req);
-    if (ready) await ready;
-    const routed = this.router.route(req, auth, v2 !== undefined);
     if (!routed) return unknownServiceResponse(req, requestId);
     const svc = routed.service;
     const codec = codecs[svc.protocol];
     const vocab = codec.vocabulary;
+    // Refused from the head alone, in the routed service's shape, before anything about the caller is checked.
+    const refused = headTooLarge(req, svc, vocab) ?? wrongScope(auth, svc, vocab);
+    if (refused) return codec.error(refused, svc, requestId);
     try {
       return await this.handleService(req, conn, svc, codec, routed.region, auth ?? v2, requestId, pending);
     } catch (e) {
