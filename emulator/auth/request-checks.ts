@@ -13,7 +13,7 @@ import { isKnownRegion } from "../core/regions.ts";
 import type { ProtocolName } from "../core/types.ts";
 import type { WireRequest } from "../protocols/wire.ts";
 import type { SigV2Query } from "./sigv2.ts";
-import type { SigV4Auth } from "./sigv4.ts";
+import { chunkSignature, type SigV4Auth } from "./sigv4.ts";
 
 /** How far a header-signed request's time may be from the server's, either way. */
 export const MAX_SKEW_MS = 15 * 60_000;
@@ -153,3 +153,24 @@ export function checkPayload(req: WireRequest, protocol: ProtocolName, badSignat
     S3ComputedContentSHA256: computed,
   });
 }
+
+/**
+ * An upload signed chunk by chunk (x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) carries each
+ * chunk's signature, chained from the request's: every chunk must carry the one its data and place give, down to the
+ * final empty chunk, or the body was changed after signing. (A trailer's own signature is not checked.)
+ */
+export function checkChunkSignatures(req: WireRequest, auth: SigV4Auth | SigV2Query, secretAccessKey: string, badSignature: AwsError): void {
+  const declared = req.headers["x-amz-content-sha256"] ?? "";
+  if (!declared.startsWith("STREAMING-AWS4-HMAC-SHA256-PAYLOAD") || "expires" in auth) return;
+  const chunks = req.chunks ?? [];
+  const longDate = req.headers["x-amz-date"] ?? "";
+  let previous = auth.signature;
+  for (const c of chunks) {
+    if (!c.signature || chunkSignature(secretAccessKey, auth, longDate, previous, c.sha256) !== c.signature) throw badSignature;
+    previous = c.signature;
+  }
+  // The last chunk is the empty one: a body cut short, or framing that broke off, has none.
+  if (chunks.at(-1)?.sha256 !== EMPTY_BODY_SHA256) throw badSignature;
+}
+
+const EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";

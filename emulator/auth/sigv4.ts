@@ -250,3 +250,16 @@ export function verifySigV4(req: WireRequest, auth: SigV4Auth, secretAccessKey: 
   if (computed === undefined || computed.length !== auth.signature.length) return false;
   return timingSafeEqual(Buffer.from(computed), Buffer.from(auth.signature));
 }
+
+/**
+ * The signature of one chunk of an aws-chunked upload signed STREAMING-AWS4-HMAC-SHA256-PAYLOAD: each chunk's string to
+ * sign names the previous signature (the request's own for the first chunk), so the chunks are chained in order.
+ */
+export function chunkSignature(secretAccessKey: string, auth: SigV4Auth, longDate: string, previous: string, dataSha256: string): string {
+  const shortDate = longDate.slice(0, 8);
+  const scope = `${shortDate}/${auth.region}/${auth.service}/aws4_request`;
+  const stringToSign = `AWS4-HMAC-SHA256-PAYLOAD\n${longDate}\n${scope}\n${previous}\n${EMPTY_SHA256}\n${dataSha256}`;
+  return createHmac("sha256", signingKey(secretAccessKey, shortDate, auth.region, auth.service))
+    .update(stringToSign)
+    .digest("hex");
+}

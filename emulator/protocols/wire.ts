@@ -31,6 +31,12 @@ export class SpooledBody {
   }
 }
 
+/** One chunk of an aws-chunked body: the signature its header carried, and the sha256 (hex) of its data. */
+export interface ChunkRecord {
+  signature?: string;
+  sha256: string;
+}
+
 export interface WireRequest {
   method: string;
   /** The path exactly as sent (still percent-encoded), without the query string. */
@@ -43,6 +49,8 @@ export interface WireRequest {
   body: Buffer;
   /** A large S3 object body, written to a file as it arrived instead (server/body.ts). */
   bodyFile?: SpooledBody;
+  /** An aws-chunked body's chunks as they came (each one's chunk-signature and data hash), for S3's per-chunk check. */
+  chunks?: ChunkRecord[];
 }
 
 export interface WireResponse {

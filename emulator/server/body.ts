@@ -5,11 +5,11 @@
  * server hold more than UNSIGNED_BODY_BYTES, and none holds more than its limit (docs/security.md, "Bounded memory").
  * S3's aws-chunked framing (SDK streaming uploads) is removed as the body is taken.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
-import { SpooledBody, type WireRequest } from "../protocols/wire.ts";
+import { type ChunkRecord, SpooledBody, type WireRequest } from "../protocols/wire.ts";
 
 function bytesFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -60,6 +60,8 @@ export interface PendingBody {
    * Rejects with BodyTooLargeError or BodyAbortedError.
    */
   read(limit: number): Promise<Buffer>;
+  /** An aws-chunked body's chunks (signature, data hash), filled as read() or spool() take the body. */
+  readonly chunks?: ChunkRecord[];
   /**
    * The whole body as read() takes it, written to a new file in `dir` as it arrives (aws-chunked framing removed,
    * sha256 and md5 computed on the way) instead of held in memory. The file is removed on every failure; on success
@@ -97,6 +99,7 @@ const framingAllowance = (limit: number) => Math.max(64 * 1024, Math.ceil(limit 
 export class SocketBody implements PendingBody {
   /** "unread" until read() is called; "complete" once the body has been taken whole; "refused" when it was over. */
   state: "unread" | "reading" | "complete" | "refused" = "unread";
+  readonly chunks: ChunkRecord[] = [];
 
   constructor(
     private readonly req: IncomingMessage,
@@ -138,7 +141,7 @@ export class SocketBody implements PendingBody {
       const onEnd = () => {
         done();
         const raw = chunks.length === 0 ? EMPTY : chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-        const body = chunked ? decodeAwsChunked(raw) : raw;
+        const body = chunked ? decodeAwsChunked(raw, this.chunks) : raw;
         if (body.length > limit) {
           this.state = "refused";
           reject(new BodyTooLargeError(body.length, limit));
@@ -244,6 +247,7 @@ export class SocketBody implements PendingBody {
           settled = true;
           detach();
           this.state = "complete";
+          if (decoder) this.chunks.push(...decoder.chunks);
           resolve(new SpooledBody(path, size, sha256.digest("hex"), md5.digest("hex")));
         });
       };
@@ -262,8 +266,12 @@ export class SocketBody implements PendingBody {
   }
 }
 
-/** aws-chunked framing removed as the bytes arrive, a piece at a time, by decodeAwsChunked's rules. */
+/**
+ * aws-chunked framing removed as the bytes arrive, a piece at a time. Each chunk's signature (`;chunk-signature=…`)
+ * and data hash are recorded in `chunks`, the final zero-length chunk included, for S3's per-chunk signature check.
+ */
 export class AwsChunkedDecoder {
+  readonly chunks: ChunkRecord[] = [];
   /** The chunk header read so far ("<hex>[;chunk-signature=…]"), when it spans pieces. */
   private header = "";
   /** Data bytes left in the current chunk. */
@@ -272,16 +280,24 @@ export class AwsChunkedDecoder {
   private skip = 0;
   /** The last chunk (size 0) or a malformed header was seen: the rest (trailers) is not data. */
   private done = false;
+  private signature: string | undefined;
+  private hash: Hash | undefined;
 
   push(piece: Buffer, out: (data: Buffer) => void): void {
     let pos = 0;
     while (pos < piece.length && !this.done) {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, piece.length - pos);
-        out(piece.subarray(pos, pos + n));
+        const data = piece.subarray(pos, pos + n);
+        this.hash?.update(data);
+        out(data);
         pos += n;
         this.remaining -= n;
-        if (this.remaining === 0) this.skip = 2;
+        if (this.remaining === 0) {
+          this.skip = 2;
+          this.chunks.push({ signature: this.signature, sha256: this.hash?.digest("hex") ?? EMPTY_SHA256 });
+          this.hash = undefined;
+        }
       } else if (this.skip > 0) {
         const n = Math.min(this.skip, piece.length - pos);
         pos += n;
@@ -295,30 +311,34 @@ export class AwsChunkedDecoder {
           return;
         }
         pos = eol + 1;
-        const size = Number.parseInt(this.header.replace(/\r$/, "").split(";")[0], 16);
+        const [sizeText, ...extensions] = this.header.replace(/\r$/, "").split(";");
+        const size = Number.parseInt(sizeText, 16);
+        this.signature = extensions.find((e) => e.startsWith("chunk-signature="))?.slice("chunk-signature=".length);
         this.header = "";
-        if (!Number.isFinite(size) || size === 0) this.done = true;
-        else this.remaining = size;
+        if (!Number.isFinite(size)) this.done = true;
+        else if (size === 0) {
+          this.chunks.push({ signature: this.signature, sha256: EMPTY_SHA256 });
+          this.done = true;
+        } else {
+          this.remaining = size;
+          this.hash = createHash("sha256");
+        }
       }
     }
   }
 }
 
+const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
 export function isAwsChunked(headers: Record<string, string>): boolean {
   return (headers["content-encoding"] ?? "").includes("aws-chunked") || (headers["x-amz-content-sha256"] ?? "").startsWith("STREAMING-");
 }
 
-/** "<hex>[;chunk-signature=…]\r\n<data>\r\n … 0\r\n<trailers>\r\n\r\n" → data. */
-export function decodeAwsChunked(body: Buffer): Buffer {
+/** "<hex>[;chunk-signature=…]\r\n<data>\r\n … 0\r\n<trailers>\r\n\r\n" → data; each chunk recorded in `chunks`. */
+export function decodeAwsChunked(body: Buffer, chunks?: ChunkRecord[]): Buffer {
   const parts: Buffer[] = [];
-  let pos = 0;
-  while (pos < body.length) {
-    const eol = body.indexOf("\r\n", pos);
-    if (eol < 0) break;
-    const size = Number.parseInt(body.subarray(pos, eol).toString("latin1").split(";")[0], 16);
-    if (!Number.isFinite(size) || size === 0) break;
-    parts.push(body.subarray(eol + 2, eol + 2 + size));
-    pos = eol + 2 + size + 2;
-  }
+  const decoder = new AwsChunkedDecoder();
+  decoder.push(body, (data) => parts.push(data));
+  chunks?.push(...decoder.chunks);
   return Buffer.concat(parts);
 }

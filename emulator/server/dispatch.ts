@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { checkPayload, checkRegion, checkSessionToken, checkTime } from "../auth/request-checks.ts";
+import { checkChunkSignatures, checkPayload, checkRegion, checkSessionToken, checkTime } from "../auth/request-checks.ts";
 import { parseSigV2Query, type SigV2Query, verifySigV2Query } from "../auth/sigv2.ts";
 import { parseSigV4, type SigV4Auth, verifySigV4 } from "../auth/sigv4.ts";
 import { apiCallRecord } from "../core/audit.ts";
@@ -27,6 +27,7 @@ import {
   BodyAbortedError,
   BodyTooLargeError,
   declaredSize,
+  isAwsChunked,
   MAX_OBJECT_BYTES,
   MAX_REQUEST_BYTES,
   type PendingBody,
@@ -259,7 +260,10 @@ export class Dispatcher {
   private authenticateBody(req: WireRequest, svc: ServiceDefinition, auth: SigV4Auth | SigV2Query, head: HeaderAuth): Principal {
     if (!head.verified && !this.verifySignature(req, auth, head.secretAccessKey)) throw head.badSignature;
     // The signature covers the declared payload hash; the body must be the one it hashes.
-    if (!("expires" in auth) && !auth.presigned) checkPayload(req, svc.protocol, head.badSignature);
+    if (!("expires" in auth) && !auth.presigned) {
+      checkPayload(req, svc.protocol, head.badSignature);
+      checkChunkSignatures(req, auth, head.secretAccessKey, head.badSignature);
+    }
     return head.principal;
   }
 
@@ -278,6 +282,7 @@ export class Dispatcher {
         // The object store's directory (services/s3/object-store.ts), so taking the file is a rename.
         req.bodyFile = await pending.spool(limit, join(this.runtime.stateDir, "blobs"));
       } else if (pending) req.body = await pending.read(limit);
+      if (pending?.chunks && isAwsChunked(req.headers)) req.chunks = pending.chunks;
       else if (req.body.length > limit) throw new BodyTooLargeError(req.body.length, limit);
     } catch (e) {
       if (e instanceof BodyTooLargeError) throw tooLarge(svc.protocol, e, streamed);

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import type { WireRequest, WireResponse } from "../protocols/wire.ts";
+import type { ChunkRecord, WireRequest, WireResponse } from "../protocols/wire.ts";
 import { decodeAwsChunked, deferBody, isAwsChunked, SocketBody } from "./body.ts";
 import type { ConnectionInfo } from "./dispatch.ts";
 
@@ -20,12 +20,15 @@ type Handle = (req: WireRequest, conn: ConnectionInfo) => Promise<WireResponse>;
  */
 export function wireRequest(method: string, pathAndQuery: string, headers: Record<string, string>, body: Buffer): WireRequest {
   const q = pathAndQuery.indexOf("?");
+  const chunked = isAwsChunked(headers);
+  const chunks: ChunkRecord[] = [];
   return {
     method,
     rawPath: (q < 0 ? pathAndQuery : pathAndQuery.slice(0, q)) || "/",
     query: q < 0 ? [] : [...new URLSearchParams(pathAndQuery.slice(q + 1)).entries()],
     headers,
-    body: isAwsChunked(headers) ? decodeAwsChunked(body) : body,
+    body: chunked ? decodeAwsChunked(body, chunks) : body,
+    ...(chunked ? { chunks } : {}),
   };
 }
 

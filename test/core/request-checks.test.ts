@@ -173,3 +173,78 @@ describe("credential scope and session tokens (finding 5)", () => {
     expect(me.Arn).toBeDefined();
   });
 });
+
+describe("per-chunk signatures (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)", () => {
+  /** A PUT signed as S3 documents chunked uploads: the seed signature over the headers, then each chunk's chained. */
+  async function chunkedPut(key: string, chunks: string[], tamper?: (framed: string[]) => void) {
+    const { createHash, createHmac } = await import("node:crypto");
+    const { HttpRequest } = await import("@smithy/protocol-http");
+    const { SignatureV4 } = await import("@smithy/signature-v4");
+    const { Sha256 } = await import("@smithy/core/checksum");
+    const url = new URL(server.url);
+    const region = "ap-northeast-1";
+    const decoded = chunks.reduce((n, c) => n + Buffer.byteLength(c), 0);
+    const signer = new SignatureV4({ credentials: server.credentials, region, service: "s3", sha256: Sha256, uriEscapePath: false });
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: "PUT",
+        protocol: "http:",
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: `/${EVIDENCE}/${key}`,
+        headers: {
+          host: url.host,
+          "x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+          "content-encoding": "aws-chunked",
+          "x-amz-decoded-content-length": String(decoded),
+        },
+      }),
+    );
+    const date = signed.headers["x-amz-date"];
+    const seed = /Signature=([0-9a-f]{64})/.exec(signed.headers.authorization)?.[1] ?? "";
+    const hmac = (k: Buffer | string, d: string) => createHmac("sha256", k).update(d).digest();
+    let kSigning = hmac(`AWS4${server.credentials.secretAccessKey}`, date.slice(0, 8));
+    for (const part of [region, "s3", "aws4_request"]) kSigning = hmac(kSigning, part);
+    const sha = (d: string) => createHash("sha256").update(d).digest("hex");
+    let previous = seed;
+    const framed: string[] = [];
+    for (const data of [...chunks, ""]) {
+      const toSign = ["AWS4-HMAC-SHA256-PAYLOAD", date, `${date.slice(0, 8)}/${region}/s3/aws4_request`, previous, sha(""), sha(data)].join("\n");
+      previous = createHmac("sha256", kSigning).update(toSign).digest("hex");
+      framed.push(`${Buffer.byteLength(data).toString(16)};chunk-signature=${previous}\r\n${data}\r\n`);
+    }
+    tamper?.(framed);
+    const body = framed.join("");
+    const res = await fetch(`${server.url}/${EVIDENCE}/${key}`, {
+      method: "PUT",
+      headers: { ...signed.headers, "content-length": String(Buffer.byteLength(body)) },
+      body,
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it("stores an upload whose chunks carry their chained signatures", async () => {
+    const put = await chunkedPut("chunked/good.txt", ["hello ", "chunked ", "world"]);
+    expect(put.status).toBe(200);
+    expect(objectsOf(server.emulator.runtime).read(server.accountId, EVIDENCE, "chunked/good.txt")?.toString()).toBe("hello chunked world");
+  });
+
+  it("refuses a chunk changed after signing, chunks out of order, and a body without its final chunk", async () => {
+    const changed = await chunkedPut("chunked/changed.txt", ["hello ", "chunked ", "world"], (f) => {
+      f[1] = f[1].replace("chunked ", "CHUNKED ");
+    });
+    const swapped = await chunkedPut("chunked/swapped.txt", ["first!", "second"], (f) => {
+      [f[0], f[1]] = [f[1], f[0]];
+    });
+    const cut = await chunkedPut("chunked/cut.txt", ["hello ", "world"], (f) => {
+      f.pop();
+    });
+    for (const r of [changed, swapped, cut]) {
+      expect(r.status).toBe(403);
+      expect(r.text).toContain("<Code>SignatureDoesNotMatch</Code>");
+    }
+    for (const key of ["chunked/changed.txt", "chunked/swapped.txt", "chunked/cut.txt"]) {
+      expect(objectsOf(server.emulator.runtime).head(server.accountId, EVIDENCE, key)).toBeUndefined();
+    }
+  });
+});
