@@ -106,14 +106,21 @@ export class SocketBody implements PendingBody {
     private readonly headers: Record<string, string>,
   ) {}
 
-  read(limit: number): Promise<Buffer> {
-    if (this.state !== "unread") return Promise.reject(new Error("request body read twice"));
+  /** The checks both ways of taking the body start with: taken once, and refused at once when declared too large. */
+  private begin(limit: number): { declared: number | undefined; refusal?: Promise<never> } {
+    if (this.state !== "unread") return { declared: undefined, refusal: Promise.reject(new Error("request body read twice")) };
     const declared = declaredSize(this.headers);
     if (declared !== undefined && declared > limit) {
       this.state = "refused";
-      return Promise.reject(new BodyTooLargeError(declared, limit));
+      return { declared, refusal: Promise.reject(new BodyTooLargeError(declared, limit)) };
     }
     this.state = "reading";
+    return { declared };
+  }
+
+  read(limit: number): Promise<Buffer> {
+    const { declared, refusal } = this.begin(limit);
+    if (refusal) return refusal;
     const chunked = isAwsChunked(this.headers);
     const rawLimit = chunked ? limit + framingAllowance(limit) : limit;
     const req = this.req;
@@ -173,13 +180,8 @@ export class SocketBody implements PendingBody {
   }
 
   spool(limit: number, dir: string): Promise<SpooledBody> {
-    if (this.state !== "unread") return Promise.reject(new Error("request body read twice"));
-    const declared = declaredSize(this.headers);
-    if (declared !== undefined && declared > limit) {
-      this.state = "refused";
-      return Promise.reject(new BodyTooLargeError(declared, limit));
-    }
-    this.state = "reading";
+    const { declared, refusal } = this.begin(limit);
+    if (refusal) return refusal;
     const decoder = isAwsChunked(this.headers) ? new AwsChunkedDecoder() : undefined;
     const rawLimit = decoder ? limit + framingAllowance(limit) : limit;
     const req = this.req;

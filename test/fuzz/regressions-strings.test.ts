@@ -10,16 +10,9 @@ import { NormalizedSchema } from "@smithy/core/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJson, InputError } from "../../emulator/protocols/decode.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { sdkFailure } from "../helpers/failure.ts";
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error("the call succeeded");
-}
+const failure = sdkFailure;
 
 describe("fuzz regressions: strings XML cannot carry", () => {
   let server: TestServer;

@@ -21,6 +21,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { sdkFailure } from "../helpers/failure.ts";
 
 const WEB = "i-0a1b2c3d4e5f60001";
 const WEB_SG = "sg-0a1b2c3d4e5f60001";
@@ -35,16 +36,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** The SDK's error for a call that must fail: its name (the EC2 code), message and HTTP status. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
-}
+const failure = sdkFailure;
 
 const instanceIds = (out: { Reservations?: { Instances?: { InstanceId?: string }[] }[] }) =>
   (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId);

@@ -49,6 +49,7 @@ import { TRANSITION_MS } from "../../emulator/services/ec2/lifecycle.ts";
 import { ec2StateOf } from "../../emulator/services/ec2/state.ts";
 import { iamStateOf } from "../../emulator/services/iam/state.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { sdkFailure } from "../helpers/failure.ts";
 
 const WEB = "i-0a1b2c3d4e5f60001";
 const WEB_SG = "sg-0a1b2c3d4e5f60001";
@@ -67,15 +68,7 @@ afterEach(async () => {
   await server?.stop();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (e) {
-    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-  throw new Error("expected the call to fail");
-}
+const failure = sdkFailure;
 
 async function instance(id = WEB): Promise<Instance> {
   const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
