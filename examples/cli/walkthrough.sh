@@ -26,7 +26,7 @@ aws securityhub get-findings \
 
 step "3. CloudTrail: the stolen key's calls, oldest first"
 aws cloudtrail lookup-events --lookup-attributes "AttributeKey=AccessKeyId,AttributeValue=$KEY" \
-  --query 'reverse(Events)[].[EventTime,EventName]' --output text | head -5
+  --query 'reverse(Events)[:5].[EventTime,EventName]' --output text
 
 step "4. resources: the miners and how they were started"
 for region in ap-northeast-1 us-east-1; do
@@ -42,7 +42,7 @@ aws iam list-attached-role-policies --role-name "$ROLE" --query 'AttachedPolicie
 step "5. the way in: the SSRF line in the nginx logs"
 LOGS=$(mktemp -d)
 aws s3 sync s3://secutter-ir-evidence/nginx/ "$LOGS" --exclude 'error*' --only-show-errors
-{ zcat -f "$LOGS"/access.log* 2>/dev/null || true; } | grep 169.254.169.254 | grep ' 200 ' | head -3
+{ zcat -f "$LOGS"/access.log* 2>/dev/null || true; } | grep 169.254.169.254 | grep ' 200 ' | sed -n '1,3p'
 
 step "6. contain: preserve, revoke, harden, remove"
 for region in ap-northeast-1 us-east-1; do

@@ -18,7 +18,10 @@ afterAll(async () => {
 
 describe.skipIf(!hasAwsCli)("examples/cli/walkthrough.sh", () => {
   it("investigates and contains secutter", async () => {
-    const { stdout } = await run("bash", ["examples/cli/walkthrough.sh"], { env: server.env, maxBuffer: 64 * 2 ** 20 });
+    // PYTHONUNBUFFERED=1, as container images often set it: the CLI then writes at once, and a pipe closed early
+    // (`| head`) would break it under pipefail.
+    const env = { ...server.env, PYTHONUNBUFFERED: "1" };
+    const { stdout } = await run("bash", ["examples/cli/walkthrough.sh"], { env, maxBuffer: 64 * 2 ** 20 });
     expect(stdout).toMatch(/stolen key ASIA[A-Z0-9]{16} of role secutter-web-role, used from 203\.0\.113\.45/);
     expect(stdout).toContain("169.254.169.254/latest/meta-data/iam/security-credentials/secutter-web-role");
     expect(stdout).toContain("AmazonEC2FullAccess");

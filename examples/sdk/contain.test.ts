@@ -66,3 +66,24 @@ describe("examples/sdk/contain.ts on secutter", () => {
     expect(report.items.find((i) => i.id === "miners-terminated")?.evidence.join()).toMatch(/still (stopped|running)/);
   });
 });
+
+describe("examples/sdk/contain.ts run as its header says", () => {
+  it("`node bin/run-ts.js examples/sdk/contain.ts` from the repo root contains a running range and says what it did", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { startTestServer } = await import("../../test/helpers/emulator.ts");
+    const server = await startTestServer({ scenario: "secutter", clock: "2026-03-01T12:00:00Z" });
+    try {
+      // The endpoint as `eval "$(ir-range env)"` exports it; the keys from the server's state directory.
+      const env = { PATH: process.env.PATH, HOME: server.stateDir, AWS_ENDPOINT_URL: server.url, IR_RANGE_STATE_DIR: server.stateDir };
+      const { stdout } = await promisify(execFile)(process.execPath, ["bin/run-ts.js", "examples/sdk/contain.ts"], { env, maxBuffer: 16 * 2 ** 20 });
+      expect(stdout).toContain("investigating:");
+      expect(stdout).toMatch(/"stolenKey": "ASIA[A-Z0-9]{16}"/);
+      expect(stdout).toMatch(/contained; archived \d+ findings/);
+      const report = grade(loadAssessment(server.emulator.runtime.scenario.dir), snapshotOf(server.emulator.runtime), {});
+      expect(report.items.filter((i) => i.kind !== "question" && i.status !== "pass").map((i) => i.id)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});

@@ -5,6 +5,9 @@
  *   npm start            # in another shell, then:
  *   node bin/run-ts.js examples/sdk/contain.ts
  */
+
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { CloudTrailClient, paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
 import {
   CreateSnapshotCommand,
@@ -132,12 +135,15 @@ export async function archiveFindings(config: ConfigFor, regions: string[]): Pro
   return n;
 }
 
-// Run directly: against a started range (or real AWS, if you mean it) with the responder's credentials.
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`node bin/run-ts.js examples/sdk/contain.ts`, a relative path as the header says): against a started
+// range (or real AWS, if you mean it) with the responder's credentials.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const { clientConfig } = await import("../../sdk-shim/index.ts");
   const config = (region: string) => clientConfig({ region, endpoint: process.env.AWS_ENDPOINT_URL });
+  console.log("investigating: GuardDuty's exfiltration finding, then the stolen key's calls in every region…");
   const incident = await investigate(config, "ap-northeast-1", ["ap-northeast-1", "us-east-1"]);
   console.log(JSON.stringify(incident, null, 2));
+  console.log("containing: snapshots first, then the attacker's instances, key pairs and groups, the role's sessions…");
   await contain(config, incident);
-  console.log(`archived ${await archiveFindings(config, Object.keys(incident.created))} findings`);
+  console.log(`contained; archived ${await archiveFindings(config, Object.keys(incident.created))} findings`);
 }
