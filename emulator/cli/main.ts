@@ -1,8 +1,9 @@
 /** The ir-range command: start, brief, env, profile, reset. */
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
-import { loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { PROJECT_ROOT } from "../core/paths.ts";
+import { listScenarios, loadScenario, ScenarioError } from "../scenario/loader.ts";
 import { ADMIN_TOKEN_FILE, adminAuthorization, readAdminToken } from "../server/admin-token.ts";
 import { responderCredential } from "../state/install-credentials.ts";
 import { readLock, StateDirInUseError } from "../state/lock.ts";
@@ -51,20 +52,44 @@ function exportsFor(scenario: string, endpoint: string, stateDir: string | undef
   return lines;
 }
 
+/** The package's version, from package.json at the project root. */
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** The scenarios this installation has, for --help. */
+function scenarioList(): string {
+  try {
+    return listScenarios().join(", ");
+  } catch {
+    return "see recordings/";
+  }
+}
+
 function fail(e: unknown): never {
   const known = e instanceof ScenarioError || e instanceof StateDirInUseError || (e as NodeJS.ErrnoException).code === "EADDRINUSE";
   process.stderr.write(`ir-range: ${known || e instanceof Error ? (e as Error).message : String(e)}\n`);
+  if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    process.stderr.write("ir-range: another program is listening on that port; pass --port to use another (e.g. --port 4567)\n");
+  }
   if (!known && e instanceof Error && process.env.IR_RANGE_DEBUG) process.stderr.write(`${e.stack}\n`);
   process.exit(2);
 }
 
 const program = new Command();
-program.name("ir-range").description("An offline AWS incident-response range: point the real AWS CLI or SDK at a recorded, compromised account.");
+program
+  .name("ir-range")
+  .description("An offline AWS incident-response range: point the real AWS CLI or SDK at a recorded, compromised account.")
+  .version(packageVersion(), "-V, --version", "print the version of ir-range");
 
 program
   .command("start")
   .description("serve a scenario's AWS account on a local endpoint")
-  .option("--scenario <name>", "scenario under recordings/ (default: secutter)")
+  .option("--scenario <name>", `scenario to serve: ${scenarioList()} (default: secutter)`)
   .option("--port <port>", "port to listen on", parsePort, 4566)
   .option("--host <host>", "address to bind (loopback unless you say otherwise)", "127.0.0.1")
   .option("--state-dir <dir>", "where the account's mutable state and journal live (default: .ir-range/<scenario>)")
@@ -75,6 +100,8 @@ program
     const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
     // Loaded only here: brief/env/profile/reset need no services.
     const { startServer } = await import("../server/app.ts");
+    // A start that fails (a port in use) leaves no state directory it made behind.
+    const existed = existsSync(stateDir);
     const server = await startServer({
       scenario,
       stateDir,
@@ -82,7 +109,10 @@ program
       host: opts.host,
       port: opts.port,
       log: (l) => process.stderr.write(`${l}\n`),
-    }).catch(fail);
+    }).catch((e: unknown) => {
+      if (!existed && !(e instanceof StateDirInUseError)) rmSync(stateDir, { recursive: true, force: true });
+      return fail(e);
+    });
     // Handlers before the export lines: whoever reads them may signal us at once.
     let stopping = false;
     const stop = (signal: string) => {
@@ -113,7 +143,7 @@ program
   .command("brief")
   .description("print the scenario's briefing (English and Japanese)")
   .option("--scenario <name>", "scenario under recordings/")
-  .option("--lang <lang>", "en, ja or both", "both")
+  .addOption(new Option("--lang <lang>", "en, ja or both").choices(["en", "ja", "both"]).default("both"))
   .action((opts: { scenario?: string; lang: string }) => {
     try {
       const s = loadScenario(scenarioName(opts.scenario));
