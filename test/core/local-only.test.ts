@@ -5,7 +5,6 @@
  */
 import { execFile } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostAllowed } from "../../emulator/server/host-guard.ts";
 import { BIN } from "../helpers/cli-process.ts";
 import { aws, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { type RawResponse, rawHttp } from "../helpers/raw-http.ts";
 
 const run = promisify(execFile);
 let server: TestServer;
@@ -28,25 +28,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+type Raw = RawResponse;
 
 /** A request sent byte for byte (Host, Origin and Sec-Fetch-* as a browser or an attacker sets them). */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, method, path, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+const raw = (method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> =>
+  rawHttp(server.port, method, path, { host: `127.0.0.1:${server.port}`, ...headers }, body);
 
 const bearer = () => ({ authorization: `Bearer ${server.adminToken}` });
 const journalLength = () => server.emulator.runtime.journal.length;

@@ -3,10 +3,10 @@
  * their method and path name (issue #12, finding 6): S3's <Error> AccessDenied for a bucket or object path, restJson's
  * MissingAuthenticationTokenException (x-amzn-ErrorType) for a GuardDuty or Security Hub route, and nothing is done.
  */
-import { request } from "node:http";
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aws, hasAwsCli, startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { type RawResponse, rawHttp } from "../helpers/raw-http.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -16,25 +16,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Raw {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+type Raw = RawResponse;
 
 /** What curl sends: no signature, no Origin, the Host of the endpoint. */
-function curl(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, method, path, headers: { "user-agent": "curl/8.5.0", accept: "*/*", ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
-    });
-    req.on("error", reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+const curl = (method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Raw> =>
+  rawHttp(server.port, method, path, { "user-agent": "curl/8.5.0", accept: "*/*", ...headers }, body);
 
 function expectS3AccessDenied(r: Raw, what: string): void {
   expect(r.status, what).toBe(403);

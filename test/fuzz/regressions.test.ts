@@ -1,11 +1,11 @@
 /** What the fuzz run found in the codecs, pinned down: each case as the fuzzer sent it, checked directly. */
-import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { NormalizedSchema } from "@smithy/core/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildQueryTree, decodeJson, decodeQuery } from "../../emulator/protocols/decode.ts";
 import { xmlEscape } from "../../emulator/protocols/encode.ts";
 import { startTestServer, type TestServer } from "../helpers/emulator.ts";
+import { rawHttp } from "../helpers/raw-http.ts";
 import { signedFetch } from "../helpers/signed-fetch.ts";
 import { parseStrictXml } from "./shapes.ts";
 
@@ -77,15 +77,7 @@ describe("fuzz regressions over HTTP", () => {
     });
 
   const plain = (path: string, headers: Record<string, string>, body?: string) =>
-    new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port: server.port, method: body === undefined ? "GET" : "POST", path, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
+    rawHttp(server.port, body === undefined ? "GET" : "POST", path, headers, body).then((r) => ({ status: r.status, text: r.body }));
 
   it("a head over AWS's limit is the service's own 400; one over node's is a 431 with a body, not a reset", async () => {
     // GET /<bucket>/?tagging with a 53 kB x-amz-expected-bucket-owner got node's bare 431 (or a reset).

@@ -1,7 +1,6 @@
 /** Shared pieces of the S3 SDK suites (s3-buckets, s3-objects, s3-versioning-multipart): error capture, listing, raw signed requests. */
 import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
-import { request } from "node:http";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Sha256 } from "@smithy/core/checksum";
@@ -9,6 +8,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll } from "vitest";
 import { startTestServer, type TestServer } from "./emulator.ts";
+import { rawHttp } from "./raw-http.ts";
 
 /** Rejects with the SDK's error; returns it for closer inspection. */
 export async function failure(p: Promise<unknown>): Promise<Error & Record<string, any>> {
@@ -67,15 +67,7 @@ export async function rawS3(
       body: opts.body,
     }),
   );
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, method, path, headers: signed.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
+  return rawHttp(server.port, method, path, signed.headers, opts.body);
 }
 
 /** Every file under a directory, relative to it. */
