@@ -7,7 +7,8 @@
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from "@aws-sdk/client-athena";
 import { GetDatabasesCommand, GlueClient } from "@aws-sdk/client-glue";
 import { startTestServer } from "../test/helpers/emulator.ts";
-import { type RawRequest, signedFetch } from "../test/helpers/signed-fetch.ts";
+import { HOSTILE_BODIES, HOSTILE_TARGETS } from "../test/helpers/hostile.ts";
+import { signedFetch } from "../test/helpers/signed-fetch.ts";
 import { ms, table } from "./lib.ts";
 
 const OUTPUT = "s3://basic-evidence/athena-results/";
@@ -29,25 +30,9 @@ async function finished(ath: AthenaClient, id: string): Promise<string | undefin
 async function hostileBodies(): Promise<number> {
   const server = await startTestServer({ scenario: "basic" });
   try {
-    const form = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
-    const bodies = [
-      "",
-      "\u0000\u0001\u0002",
-      "{".repeat(10000),
-      "<".repeat(5000),
-      `Action=DescribeInstances&${"Filter.1.".repeat(2000)}Name=x`,
-      JSON.stringify({ a: Array(1000).fill({ b: [] }) }),
-    ];
-    const targets: RawRequest[] = [
-      { service: "ec2", headers: form },
-      { service: "iam", headers: form },
-      { service: "cloudtrail", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "CloudTrail_20131101.LookupEvents" } },
-      { service: "guardduty", headers: { "content-type": "application/json" }, path: "/detector" },
-      { service: "s3", headers: { "content-type": "application/xml" }, path: "/basic-evidence", query: { delete: "" } },
-    ];
     let slowest = 0;
-    for (const t of targets) {
-      for (const body of bodies) {
+    for (const t of HOSTILE_TARGETS) {
+      for (const body of HOSTILE_BODIES) {
         const t0 = performance.now();
         await signedFetch(server.url, server.credentials, { ...t, body });
         slowest = Math.max(slowest, performance.now() - t0);
