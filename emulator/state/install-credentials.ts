@@ -66,7 +66,12 @@ export function installedSecrets(stateDir: string, manifest: Pick<ScenarioManife
 
 /** The credential a user signs with: the manifest's responder, with this installation's secret. */
 export function responderCredential(stateDir: string, manifest: Pick<ScenarioManifest, "credentials" | "responder">): InstalledCredential {
+  return responderWith(installedSecrets(stateDir, manifest), manifest);
+}
+
+/** The responder's credential with secrets already read (a running runtime holds them). */
+export function responderWith(secrets: ReadonlyMap<string, string>, manifest: Pick<ScenarioManifest, "credentials" | "responder">): InstalledCredential {
   const c: ScenarioCredential = manifest.credentials.find((x) => x.label === manifest.responder) ?? manifest.credentials[0];
-  const secret = installedSecrets(stateDir, manifest).get(c.accessKeyId) ?? "";
+  const secret = secrets.get(c.accessKeyId) ?? "";
   return { accessKeyId: c.accessKeyId, secretAccessKey: secret, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) };
 }

@@ -6,7 +6,7 @@ import type { AccountState, CloudTrailRecord, RecordingObjects, StateDoc } from 
 import type { CredentialResolver, ResolvedCredential, Runtime } from "../core/runtime.ts";
 import type { LoadedScenario, ScenarioContent } from "../core/scenario.ts";
 import { rememberAnchor } from "./anchors.ts";
-import { type InstalledCredential, installedSecrets, responderCredential } from "./install-credentials.ts";
+import { type InstalledCredential, installedSecrets, responderWith } from "./install-credentials.ts";
 import { Journal } from "./journal.ts";
 import { acquireLock, type LockInfo, updateLock } from "./lock.ts";
 import { asStored, StateStore } from "./store.ts";
@@ -144,7 +144,7 @@ export class RangeRuntime implements Runtime {
 
   /** The keys a user of this state directory signs with (the scenario's responder, this installation's secret). */
   responder(): InstalledCredential {
-    return responderCredential(this.stateDir, this.scenario.manifest);
+    return responderWith(this.secrets, this.scenario.manifest);
   }
 
   transact<T>(fn: () => T | Promise<T>): Promise<T> {
