@@ -146,18 +146,28 @@ describe("large object bodies are spooled to disk", () => {
     let held = Number.NaN;
     const r = await stream(path, headers, total, {
       at: 56 * MiB,
-      // Most of the body has arrived: what the server holds of it is what a full collection leaves.
+      // Everything sent so far has reached the spool file (nothing is still in flight in the server's or the
+      // client's stream buffers, which a loaded machine can leave several MiB deep): what the server holds of
+      // the body now is what a full collection leaves.
       run: async () => {
-        await vi.waitFor(() => expect(spoolFiles().map((f) => statSync(join(f.parentPath ?? f.path, f.name)).size)[0]).toBeGreaterThanOrEqual(48 * MiB), {
+        await vi.waitFor(() => expect(spoolFiles().map((f) => statSync(join(f.parentPath ?? f.path, f.name)).size)[0]).toBeGreaterThanOrEqual(56 * MiB), {
           timeout: 20_000,
         });
-        gc();
-        held = process.memoryUsage().arrayBuffers - before;
+        // V8 frees collected buffers' memory on a background sweeper thread, which a loaded machine runs late:
+        // sample after collections until it settles (a server holding the body never gets there).
+        await vi.waitFor(
+          () => {
+            gc();
+            held = process.memoryUsage().arrayBuffers - before;
+            expect(held).toBeLessThan(16 * MiB);
+          },
+          { timeout: 10_000, interval: 50 },
+        );
         return "continue";
       },
     });
     expect(r.status).toBe(200);
-    // 48 MiB and more were on the server, in its spool file; memory held far less.
+    // 56 MiB were on the server, in its spool file; memory held far less.
     expect(held).toBeLessThan(16 * MiB);
     // Taken from its file by a rename, never read into memory.
     expect(store().spooledBlobs).toBe(spooled + 1);
