@@ -11,7 +11,7 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Sha256 } from "@smithy/core/checksum";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { JournalRecord } from "../../emulator/core/records.ts";
 import type { WireRequest } from "../../emulator/protocols/wire.ts";
 import { Journal } from "../../emulator/state/journal.ts";
@@ -38,18 +38,25 @@ function fakeRecord(i: number): JournalRecord {
 }
 
 describe("the journal keeps records on disk and an index in memory", () => {
-  it("50,000 records: memory grows by the index only; every record reads back, with its summary", () => {
+  it("50,000 records: memory grows by the index only; every record reads back, with its summary", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ir-range-journal-"));
     const journal = new Journal(dir);
     gc();
     const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
     const n = 50_000;
     for (let i = 0; i < n; i++) journal.append(fakeRecord(i));
-    gc();
-    const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before;
     // 70 MB of records went to the file; the heap holds the index (offsets, lengths, times, flags: ~24 bytes each).
     expect(readFileSync(join(dir, "journal.ndjson")).length).toBeGreaterThan(n * 1300);
-    expect(grown).toBeLessThan(8 * 1024 * 1024);
+    // Sampled after collections until V8's background sweeper has freed what was collected (late on a loaded
+    // machine); a journal that kept its records never gets under the bound.
+    await vi.waitFor(
+      () => {
+        gc();
+        const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before;
+        expect(grown).toBeLessThan(8 * 1024 * 1024);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(journal.length).toBe(n);
     expect(journal.read(12_345)).toEqual(fakeRecord(12_345));
     expect(journal.readJson(7)).toBe(JSON.stringify(fakeRecord(7)));
