@@ -1,6 +1,7 @@
 /** A service is a folder under emulator/services that exports one ServiceDefinition. */
+import type { AuthzCheck } from "./authz.ts";
 import type { CredentialResolver, Runtime } from "./runtime.ts";
-import type { OpHandler, ProtocolName } from "./types.ts";
+import type { OpHandler, ProtocolName, RequestContext } from "./types.ts";
 
 export type SchemaModule = Record<string, unknown>;
 
@@ -112,6 +113,12 @@ export interface ServiceDefinition {
   noteKeyUse?: (runtime: Runtime, accessKeyId: string, use: { serviceName: string; region: string; time: Date }) => void;
   /** Resolves access keys this service issues (IAM user keys, STS sessions) for request signing. */
   resolveCredential?: CredentialResolver;
+  /**
+   * What IAM authorizes for a call of one of this service's operations, decided before its handler runs (inside
+   * its transaction for writes, so it sees the state the handler will change): one check per action and resource.
+   * An empty list means the call needs no permission (sts:GetCallerIdentity).
+   */
+  authorization?: (operation: string, input: Record<string, unknown>, ctx: RequestContext) => AuthzCheck[];
   /** Overrides for the generic error codes where the service uses its own. */
   errors?: Partial<{ validation: string; missing: string }>;
   lifecycle?: ServiceLifecycle;
