@@ -45,7 +45,7 @@ import type {
 import { AwsError } from "../../core/errors.ts";
 import { iamId } from "../../core/ids.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
-import { awsManagedPolicies, awsManagedPolicy, isAwsManagedArn } from "./aws-managed-policies.ts";
+import { awsManagedPolicies, awsManagedPolicy, isAwsManagedArn, isServiceRolePolicyArn } from "./aws-managed-policies.ts";
 import {
   assertModifiableRole,
   byName,
@@ -291,6 +291,11 @@ function attach(kind: Kind, name: string | undefined, arn: string | undefined, c
   if (kind === "Role") assertModifiableRole(entity as never);
   const p = getPolicyOrThrow(st, arn);
   if (p.IsAttachable === false) throw new AwsError("PolicyNotAttachable", `Policy ${p.Arn} is not attachable.`, 400);
+  // AWS lists service-role policies as attachable; only its service-linked roles (not modifiable, above) may have them.
+  if (isServiceRolePolicyArn(p.Arn ?? "")) {
+    const message = kind === "Role" ? "Cannot attach a Service Role Policy to a Customer Role." : `Policy ${p.Arn} is not attachable.`;
+    throw new AwsError("PolicyNotAttachable", message, 400);
+  }
   if (entity.AttachedPolicies.includes(p.Arn ?? "")) return {};
   if (entity.AttachedPolicies.length >= MAX_ATTACHED) throw new AwsError("LimitExceeded", `Cannot exceed quota for PoliciesPer${kind}: ${MAX_ATTACHED}`, 409);
   entity.AttachedPolicies.push(p.Arn ?? "");
