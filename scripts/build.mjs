@@ -7,6 +7,11 @@ import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
+
+// Says what `npm ci` is doing once its packages are in (npm shows a lifecycle script's output as it comes; on stderr,
+// it shows even where stdout goes to a file).
+const started = Date.now();
+process.stderr.write("ir-range: building dist/ (the CLI bundle, then V8's code cache from one start of secutter)…\n");
 const common = {
   bundle: true,
   platform: "node",
@@ -140,10 +145,11 @@ async function warmCodeCaches() {
     if ((await exited) !== 0) throw new Error("did not exit cleanly");
   } catch (e) {
     proc.kill("SIGKILL");
-    console.warn(`build: code caches not prepared (${e.message}); the first \`ir-range start\` writes them`);
+    console.warn(`build: code caches not prepared (${e.message}); the first \`npx ir-range start\` writes them`);
   } finally {
     rmSync(state, { recursive: true, force: true });
   }
 }
 // The signer comes from devDependencies: an install without them (`npm ci --omit=dev`) builds without caches.
-await warmCodeCaches().catch((e) => console.warn(`build: code caches not prepared (${e.message}); the first \`ir-range start\` writes them`));
+await warmCodeCaches().catch((e) => console.warn(`build: code caches not prepared (${e.message}); the first \`npx ir-range start\` writes them`));
+process.stderr.write(`ir-range: built dist/ in ${Math.round((Date.now() - started) / 1000)} s\n`);

@@ -1,9 +1,10 @@
-/** The ir-range command: start, brief, env, profile, reset. */
+/** The ir-range command: start, brief, env, profile, reset; grade, answers, submit, grade-class (grade.ts, grade-class.ts). */
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { PROJECT_ROOT } from "../core/paths.ts";
-import { listScenarios, loadScenario, ScenarioError } from "../scenario/loader.ts";
+import { describeScenarios, locateScenario, scenarioNames } from "../scenario/catalog.ts";
+import { loadScenario, ScenarioError } from "../scenario/loader.ts";
 import { ADMIN_TOKEN_FILE, adminAuthorization, readAdminToken } from "../server/admin-token.ts";
 import { responderCredential } from "../state/install-credentials.ts";
 import { readLock, StateDirInUseError } from "../state/lock.ts";
@@ -11,6 +12,7 @@ import { defaultStateDir } from "../state/state-dir.ts";
 import { writeProfile } from "./aws-config.ts";
 import { endpointFor } from "./endpoint.ts";
 import { registerGradeCommands } from "./grade.ts";
+import { registerClassCommands } from "./grade-class.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
 
 /** Where env and profile point without --endpoint (endpoint.ts: as `reset` finds the server). */
@@ -31,16 +33,19 @@ function parseClock(v: string): Date {
   return d;
 }
 
-/** The responder's keys with this state directory's secret (made at its first use: `start`, `env` or `profile`). */
-function responderOf(scenario: string, stateDir: string | undefined) {
-  const m = loadScenario(scenario).manifest;
+/**
+ * The responder's keys with this state directory's secret (made at its first use: `start`, `env` or `profile`);
+ * `root` is the scenario's folder when `start` was told it (--scenarios-dir), else the search path finds it.
+ */
+function responderOf(scenario: string, stateDir: string | undefined, root?: string) {
+  const m = loadScenario(scenario, root).manifest;
   const dir = stateDir ? resolve(stateDir) : defaultStateDir(scenario);
   mkdirSync(dir, { recursive: true });
   return { m, cred: responderCredential(dir, m) };
 }
 
-function exportsFor(scenario: string, endpoint: string, stateDir: string | undefined): string[] {
-  const { m, cred } = responderOf(scenario, stateDir);
+function exportsFor(scenario: string, endpoint: string, stateDir: string | undefined, root?: string): string[] {
+  const { m, cred } = responderOf(scenario, stateDir, root);
   const lines = [
     `export AWS_ENDPOINT_URL=${endpoint}`,
     `export AWS_ACCESS_KEY_ID=${cred.accessKeyId}`,
@@ -61,14 +66,17 @@ function packageVersion(): string {
   }
 }
 
-/** The scenarios this installation has, for --help. */
+/** The scenarios this installation has (built-in, then the user's), for --help. */
 function scenarioList(): string {
   try {
-    return listScenarios().join(", ");
+    return scenarioNames().join(", ");
   } catch {
     return "see recordings/";
   }
 }
+
+/** `--scenarios-dir` may be given more than once. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function fail(e: unknown): never {
   const known = e instanceof ScenarioError || e instanceof StateDirInUseError || (e as NodeJS.ErrnoException).code === "EADDRINUSE";
@@ -89,14 +97,29 @@ program
 program
   .command("start")
   .description("serve a scenario's AWS account on a local endpoint")
-  .option("--scenario <name>", `scenario to serve: ${scenarioList()} (default: secutter)`)
+  .option("--scenario <name>", `scenario to serve: ${scenarioList()} (default: secutter; all listed below)`)
+  .option("--scenarios-dir <dir>", "a folder of your scenarios to search instead of IR_RANGE_SCENARIOS or the default (repeatable)", collect)
   .option("--port <port>", "port to listen on", parsePort, 4566)
   .option("--host <host>", "address to bind (loopback unless you say otherwise)", "127.0.0.1")
   .option("--state-dir <dir>", "where the account's mutable state and journal live (default: .ir-range/<scenario>)")
   .option("--clock <iso>", "the emulator's current time at start, for repeatable runs", parseClock)
   .option("--quiet", "print only the export lines")
-  .action(async (opts: { scenario?: string; port: number; host: string; stateDir?: string; clock?: Date; quiet?: boolean }) => {
+  .addHelpText("after", () => {
+    try {
+      return `\n${describeScenarios()}`;
+    } catch {
+      return "";
+    }
+  })
+  .action(async (opts: { scenario?: string; scenariosDir?: string[]; port: number; host: string; stateDir?: string; clock?: Date; quiet?: boolean }) => {
     const scenario = scenarioName(opts.scenario);
+    let root: string;
+    try {
+      // Built-in first, then the user's folders; a name is never a path.
+      root = locateScenario(scenario, opts.scenariosDir).root;
+    } catch (e) {
+      fail(e);
+    }
     const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(scenario);
     // Loaded only here: brief/env/profile/reset need no services.
     const { startServer } = await import("../server/app.ts");
@@ -104,6 +127,7 @@ program
     const existed = existsSync(stateDir);
     const server = await startServer({
       scenario,
+      recordingsDir: root,
       stateDir,
       clock: opts.clock,
       host: opts.host,
@@ -131,8 +155,9 @@ program
       out.push("", m.briefing.en.trim(), "", m.briefing.ja.trim(), "");
       out.push("Point the AWS CLI or SDK at the range with:");
     }
-    out.push(...exportsFor(scenario, server.url, stateDir));
-    if (!opts.quiet) out.push("", "(or run `ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
+    out.push(...exportsFor(scenario, server.url, stateDir, root));
+    // `npx ir-range`: it works in a clone (where ir-range is not on PATH) and with a global install alike.
+    if (!opts.quiet) out.push("", "(or run `npx ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
     process.stdout.write(`${out.join("\n")}\n`);
     // While the responder reads the briefing, build what the recording left until needed (the CloudTrail records):
     // not at once, where its slices and garbage would slow the first answers.
@@ -207,7 +232,7 @@ program
     if (owner?.endpoint) {
       // The reset route needs the state directory's admin token (docs/security.md): we are its owner, a web page is not.
       const token = readAdminToken(stateDir);
-      if (!token) fail(new Error(`cannot read ${join(stateDir, ADMIN_TOKEN_FILE)}: run ir-range reset as the user who started the server`));
+      if (!token) fail(new Error(`cannot read ${join(stateDir, ADMIN_TOKEN_FILE)}: run \`npx ir-range reset\` as the user who started the server`));
       const res = await fetch(`${owner.endpoint}/_ir-range/reset`, { method: "POST", headers: { authorization: adminAuthorization(token) } }).catch(fail);
       if (!res.ok) fail(new Error(`the server at ${owner.endpoint} refused the reset (${res.status})`));
       process.stdout.write(`reset scenario "${scenario}" on the running server ${owner.endpoint}\n`);
@@ -218,6 +243,7 @@ program
   });
 
 registerGradeCommands(program, fail);
+registerClassCommands(program, fail);
 registerImportCommand(program);
 
 // Not awaited at the top: the bundle runs as a classic script (for V8's code cache), which has no top-level await.

@@ -3,8 +3,9 @@ import stringWidth from "string-width";
 import { checkAnswer, hashAnswer, normalizeId, normalizeText, type TimeFrame } from "./answers.ts";
 import type { Assessment, Objective } from "./assessment.ts";
 import { checks } from "./checks.ts";
-import { type Evidence, LABELS, type Lang, render, renderSummary, summaryKey } from "./messages.ts";
+import { type Evidence, LABELS, type Lang, render, renderSummary, summaryKey, UNKNOWN_KEY } from "./messages.ts";
 import type { GradingSnapshot } from "./snapshot.ts";
+import { unknownKeys } from "./unknown-keys.ts";
 
 export type { Lang } from "./messages.ts";
 export type ItemKind = "question" | "containment" | "order";
@@ -28,6 +29,8 @@ export interface GradeReport {
   passed: boolean;
   /** True when some evidence was counted rather than named, because naming it would answer a question. */
   withheld: boolean;
+  /** What the grade could not use, such as answer keys that name no question ("did you mean …?"); graded all the same. */
+  warnings: string[];
   items: GradeItem[];
 }
 
@@ -143,7 +146,11 @@ export function grade(
   for (const o of assessment.order) items.push(objectiveItem(o, "order"));
   const score = round(items.reduce((a, i) => a + i.points, 0));
   const maxScore = round(items.reduce((a, i) => a + i.maxPoints, 0));
-  return { scenario: assessment.scenario, score, maxScore, passed: score === maxScore, withheld, items };
+  const warnings = unknownKeys(
+    answers,
+    assessment.questions.map((q) => q.id),
+  ).map((u) => UNKNOWN_KEY[lang](u.key, u.suggestion));
+  return { scenario: assessment.scenario, score, maxScore, passed: score === maxScore, withheld, warnings, items };
 }
 
 /** Pads to a display width (a CJK character takes two columns of a terminal). */
@@ -157,7 +164,9 @@ export function formatReport(r: GradeReport, lang: Lang = "en"): string {
   const pointsOf = (i: GradeItem) => `${i.points}/${i.maxPoints}`;
   const pointsWidth = Math.max(7, ...r.items.map((i) => stringWidth(pointsOf(i))));
   const indent = " ".repeat(statusWidth + 1 + pointsWidth + 2);
-  const lines: string[] = [];
+  // First, where a student reads before the table: a misspelt key explains an unanswered question below.
+  const lines: string[] = r.warnings.map((w) => `${L.warning}: ${w}`);
+  if (lines.length) lines.push("");
   for (const i of r.items) {
     lines.push(`${padEnd(L[i.status], statusWidth)} ${padStart(pointsOf(i), pointsWidth)}  [${L[i.kind]}] ${i.id}: ${i.title}`);
     for (const e of i.evidence.filter(Boolean)) lines.push(`${indent}- ${e}`);

@@ -210,7 +210,10 @@ const WITHHELD: Record<Lang, (c: Count) => string> = {
 };
 
 /** The words around the table. */
-export const LABELS: Record<Lang, Record<"pass" | "partial" | "fail" | "question" | "containment" | "order" | "total" | "hint" | "withheld", string>> = {
+export const LABELS: Record<
+  Lang,
+  Record<"pass" | "partial" | "fail" | "question" | "containment" | "order" | "total" | "hint" | "withheld" | "warning", string>
+> = {
   en: {
     pass: "PASS",
     partial: "PARTIAL",
@@ -220,6 +223,7 @@ export const LABELS: Record<Lang, Record<"pass" | "partial" | "fail" | "question
     order: "order",
     total: "Total",
     hint: "hint",
+    warning: "warning",
     withheld: "Names that answer a question are withheld until you answer that question correctly; an instructor's debrief shows them with --reveal.",
   },
   ja: {
@@ -231,8 +235,21 @@ export const LABELS: Record<Lang, Record<"pass" | "partial" | "fail" | "question
     order: "手順",
     total: "合計",
     hint: "ヒント",
+    warning: "警告",
     withheld: "設問の答えになる名前は、その設問に正しく答えるまで伏せています。講師による振り返りでは --reveal で表示できます。",
   },
+};
+
+/** An answer key that is no question id, and the id it most likely meant. */
+export const UNKNOWN_KEY: Record<Lang, (key: string, suggestion?: string) => string> = {
+  en: (key, suggestion) =>
+    suggestion
+      ? `unknown answer key '${key}' — did you mean '${suggestion}'?`
+      : `unknown answer key '${key}' — no question has that id (npx ir-range answers --template lists them)`,
+  ja: (key, suggestion) =>
+    suggestion
+      ? `不明な回答キー '${key}' — '${suggestion}' のことですか?`
+      : `不明な回答キー '${key}' — その ID の設問はありません (設問の一覧は npx ir-range answers --template --lang ja)`,
 };
 
 /** The answers template's header. */

@@ -8,6 +8,7 @@ import type { SchemaModule, ServiceDefinition } from "../core/service.ts";
 import { codecs } from "../protocols/codecs/index.ts";
 import { bucketFromHost } from "../protocols/codecs/rest-xml.ts";
 import { formFields, isFormBody, type WireRequest } from "../protocols/wire.ts";
+import { type UnservedCall, unservedCall } from "./unserved.ts";
 
 export interface RoutedService {
   service: ServiceDefinition;
@@ -62,6 +63,11 @@ export class ServiceRouter {
 
   get all(): readonly ServiceDefinition[] {
     return this.services;
+  }
+
+  /** A signed request `route` placed nowhere: the AWS service the range does not serve that it is for, if it names one. */
+  unserved(req: WireRequest, auth: SigV4Auth): UnservedCall | undefined {
+    return unservedCall(req, auth, this.services);
   }
 
   byId(id: string): ServiceDefinition | undefined {

@@ -1,4 +1,7 @@
-/** Reads recordings/<name>/: the manifest, briefing, and either static files or a generator module. */
+/**
+ * Reads a scenario's folder (built-in in recordings/<name>/, or a user's own; catalog.ts finds it): the manifest,
+ * briefing, and either static files or a generator module.
+ */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -9,12 +12,12 @@ import { PROJECT_ROOT } from "../core/paths.ts";
 import type { AccountState, CloudTrailRecord, ObjectMeta, RecordingObjects } from "../core/records.ts";
 import type { LoadedScenario, ScenarioContent, ScenarioGenerator } from "../core/scenario.ts";
 import { etagOf } from "../services/s3/object-store.ts";
+import { isScenarioName, locateScenario, namesIn, RECORDINGS_DIR, ScenarioError } from "./catalog.ts";
 import { readJsonLines } from "./json-lines.ts";
 import { shiftTimes } from "./time-shift.ts";
+import { lazyMeta, shiftLogBody, shiftLogKey } from "./trail-log-objects.ts";
 
-export const RECORDINGS_DIR = join(PROJECT_ROOT, "recordings");
-
-export class ScenarioError extends Error {}
+export { RECORDINGS_DIR, ScenarioError };
 
 function readJson(file: string): unknown {
   try {
@@ -24,8 +27,9 @@ function readJson(file: string): unknown {
   }
 }
 
+/** The scenarios of one folder (the built-in ones by default); catalog.ts lists every folder's. */
 export function listScenarios(root = RECORDINGS_DIR): string[] {
-  return readdirSync(root).filter((d) => existsSync(join(root, d, "scenario.json")));
+  return namesIn(root);
 }
 
 const stateSchema = z.object({
@@ -35,13 +39,18 @@ const stateSchema = z.object({
   ),
 });
 
-/** Objects under objects/<bucket>/… indexed once at load: keys are looked up, never joined into paths. */
-export function directoryObjects(root: string, accountId: string, lastModified: string): RecordingObjects {
-  const index = new Map<string, { meta: ObjectMeta; file: string }[]>();
-  const byKey = new Map<string, { meta: ObjectMeta; file: string }>();
+/**
+ * Objects under objects/<bucket>/… indexed once at load: keys are looked up, never joined into paths. CloudTrail
+ * log files move by deltaMs like the history (trail-log-objects.ts), so they are served from memory, built on
+ * first read; every other object is served from its file as recorded, dated `lastModified`.
+ */
+export function directoryObjects(root: string, accountId: string, lastModified: string, deltaMs = 0): RecordingObjects {
+  type Entry = { meta: ObjectMeta; file?: string; body?: () => Buffer };
+  const index = new Map<string, Entry[]>();
+  const byKey = new Map<string, Entry>();
   if (existsSync(root)) {
     for (const bucket of readdirSync(root)) {
-      const entries: { meta: ObjectMeta; file: string }[] = [];
+      const entries: Entry[] = [];
       const walk = (dir: string) => {
         for (const name of readdirSync(dir)) {
           const file = join(dir, name);
@@ -49,10 +58,17 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
           if (st.isDirectory()) walk(file);
           else {
             const key = relative(join(root, bucket), file).split(sep).join("/");
-            const body = readFileSync(file);
-            const entry = { meta: { key, size: st.size, etag: etagOf(body), lastModified }, file };
+            const log = shiftLogKey(key, deltaMs);
+            let entry: Entry;
+            if (log) {
+              const body = () => shiftLogBody(readFileSync(file), deltaMs);
+              entry = { meta: lazyMeta(log.key, log.written, body), body };
+            } else {
+              const body = readFileSync(file);
+              entry = { meta: { key, size: st.size, etag: etagOf(body), lastModified }, file };
+            }
             entries.push(entry);
-            byKey.set(`${bucket}/${key}`, entry);
+            byKey.set(`${bucket}/${entry.meta.key}`, entry);
           }
         }
       };
@@ -66,8 +82,10 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
     head: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.meta : undefined),
     read: (acct, bucket, key) => {
       const e = acct === accountId ? byKey.get(`${bucket}/${key}`) : undefined;
-      return e ? readFileSync(e.file) : undefined;
+      if (!e) return undefined;
+      return e.body ? e.body() : readFileSync(e.file as string);
     },
+    // Moved log files have no file of their own: Athena reads their moved bodies, as S3 serves them.
     file: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.file : undefined),
     fileRoots: () => [root],
   };
@@ -77,10 +95,12 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
  * A generator module: its prebuilt bundle when running bundled and it is fresh (a script the launcher runs from
  * V8's code cache, like the CLI), else the TypeScript via tsx.
  */
-async function importGenerator(name: string, file: string): Promise<ScenarioGenerator> {
-  const built = join(PROJECT_ROOT, "dist", "recordings", name, "generate.cjs");
+async function importGenerator(dir: string, file: string): Promise<ScenarioGenerator> {
+  // The build bundles the built-in recordings' generators only; a user's runs from its TypeScript.
+  const builtIn = relative(RECORDINGS_DIR, dir);
+  const built = join(PROJECT_ROOT, "dist", "recordings", builtIn, "generate.cjs");
   if (process.env.IR_RANGE_BUNDLED === "1") {
-    if (existsSync(built) && statSync(built).mtimeMs >= newestTs(join(PROJECT_ROOT, "recordings", name))) {
+    if (isScenarioName(builtIn) && existsSync(built) && statSync(built).mtimeMs >= newestTs(dir)) {
       return importExternal<ScenarioGenerator>(pathToFileURL(built).href);
     }
     const { register } = await importExternal<typeof import("tsx/esm/api")>("tsx/esm/api");
@@ -118,11 +138,15 @@ function recordedHistory(dir: string, delta: number): Iterable<CloudTrailRecord>
   return history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 }
 
-export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenario {
-  const dir = join(root, name);
+/**
+ * Loads a scenario by name: from `root` when given (that folder only), else from the first folder of the search
+ * path that has it (built-in recordings/, then the user's folders: catalog.ts).
+ */
+export function loadScenario(name: string, root?: string): LoadedScenario {
+  const dir = root === undefined ? locateScenario(name).dir : join(root, name);
   const manifestFile = join(dir, "scenario.json");
-  if (!/^[a-z0-9-]+$/.test(name) || !existsSync(manifestFile)) {
-    const known = existsSync(root) ? listScenarios(root).join(", ") : "";
+  if (root !== undefined && (!isScenarioName(name) || !existsSync(manifestFile))) {
+    const known = namesIn(root).join(", ");
     throw new ScenarioError(`no scenario named "${name}" in ${root}${known ? ` (available: ${known})` : ""}`);
   }
   const parsed = manifestSchema.safeParse(readJson(manifestFile));
@@ -136,7 +160,7 @@ export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenari
 
   const content = async (anchor: Date): Promise<ScenarioContent> => {
     if (manifest.generator) {
-      const mod = await importGenerator(name, join(dir, manifest.generator));
+      const mod = await importGenerator(dir, join(dir, manifest.generator));
       return mod.generate({ manifest, anchor });
     }
     const delta = anchor.getTime() - recorded;
@@ -145,7 +169,7 @@ export function loadScenario(name: string, root = RECORDINGS_DIR): LoadedScenari
     if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
     return {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
-      objects: directoryObjects(join(dir, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString()),
+      objects: directoryObjects(join(dir, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta),
       history: recordedHistory(dir, delta),
     };
   };

@@ -1,4 +1,7 @@
-/** First contact with the CLI (#16 item 8): a version, the scenarios in --help, wrong options refused, a busy port explained. */
+/**
+ * First contact with the CLI (#16 item 8): a version, the scenarios in --help, wrong options refused, a busy port
+ * explained, and hints a clone can run as printed (`npx ir-range …`: ir-range itself is not on PATH there).
+ */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
@@ -6,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { BIN } from "../helpers/cli-process.ts";
+import { BIN, startCli } from "../helpers/cli-process.ts";
 
 const run = (args: string[]) =>
   promisify(execFile)(process.execPath, [BIN, ...args], { encoding: "utf8" }).then(
@@ -44,6 +47,26 @@ describe("ir-range at first contact", () => {
       expect(existsSync(stateDir)).toBe(false);
     } finally {
       busy.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the start banner's hints run from a clone: npx ir-range profile, never a bare ir-range", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ir-range-banner-"));
+    const started = await startCli(["--scenario", "basic", "--port", "0", "--state-dir", join(dir, "state")]);
+    try {
+      // The banner is one write; its last line may arrive just after the export lines.
+      await new Promise<void>((resolve) => {
+        const check = () => started.stdout().includes("Ctrl-C stops the server.") && resolve();
+        started.proc.stdout?.on("data", check);
+        check();
+      });
+      expect(started.stdout()).toContain("(or run `npx ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
+      // Every command the banner tells the user to run is spelt so that a clone can run it.
+      expect(started.stdout()).not.toMatch(/(?<!npx )(?<![\w-])ir-range (start|profile|env|reset|grade|brief|answers|submit)\b/);
+    } finally {
+      started.proc.kill("SIGTERM");
+      await started.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   });

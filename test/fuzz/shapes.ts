@@ -14,6 +14,8 @@ export interface ServiceInfo {
   version?: string;
 }
 
+const UNSERVED: ServiceInfo[] = [{ id: "lambda", signingName: "lambda", protocol: "restJson1" }];
+
 export interface SentRequest {
   method: string;
   path: string;
@@ -103,6 +105,10 @@ export function answerers(req: SentRequest, services: readonly ServiceInfo[], gu
       ...services.filter((s) => s.protocol === "restJson1" || s.protocol === "restXml").map((service) => ({ kind: "service" as const, service })),
       { kind: "unknown" },
     ];
+  // A signed request scoped to a service the range does not serve is refused in that service's protocol
+  // (emulator/router/unserved.ts); the fuzzer mutates scopes to lambda's.
+  const unserved = UNSERVED.find((s) => s.signingName === scope);
+  if (unserved && !req.headers["x-amz-target"]) return [{ kind: "service", service: unserved }];
   return [{ kind: "unknown" }];
 }
 

@@ -172,7 +172,7 @@ describe("LookupEvents over the imported Invictus IR dataset", () => {
     ).rejects.toMatchObject({ name: "InvalidNextTokenException" });
   });
 
-  it("puts the original log files in the trail bucket", async () => {
+  it("puts the original log files in the trail bucket, moved in time as the history is (#16 item 10)", async () => {
     const s3 = new S3Client(server.sdk());
     const manifest = JSON.parse(readFileSync(join(recordings, "invictus/state.json"), "utf8"));
     const bucket = Object.keys(manifest.accounts[server.accountId].global.s3.buckets)[0];
@@ -184,16 +184,26 @@ describe("LookupEvents over the imported Invictus IR dataset", () => {
       token = page.NextContinuationToken;
     } while (token);
     const names = readdirSync(INVICTUS).filter((f) => f.endsWith(".json.gz"));
-    // Every original file, under its own name; anything else is the trail delivering this suite's own calls.
-    const originals = keys.filter((k) => names.includes(k.split("/").pop() as string));
+    // Every original file under its own id (its stamp moves); anything else is the trail delivering this suite's own calls.
+    const idOf = (k: string) => /_([A-Za-z0-9]{16})\.json\.gz$/.exec(k)?.[1];
+    const originals = keys.filter((k) => k.startsWith("AWSLogs/218007301253/") && names.some((n) => idOf(n) === idOf(k)));
     expect(originals.length).toBe(names.length);
     const today = server.emulator.runtime.clock.now().toISOString().slice(0, 10).replaceAll("-", "");
     expect(keys.filter((k) => !originals.includes(k)).every((k) => k.includes(`_CloudTrail_us-east-1_${today}T`))).toBe(true);
     const name = names[0];
-    const key = keys.find((k) => k.endsWith(name)) as string;
-    expect(key).toMatch(/^AWSLogs\/218007301253\/CloudTrail\/us-east-1\/2023\/07\/10\//);
+    const key = keys.find((k) => idOf(k) === idOf(name)) as string;
+    const recordedDiscovery = JSON.parse(readFileSync(join(recordings, "invictus/scenario.json"), "utf8")).recordedDiscovery;
+    const delta = server.emulator.runtime.anchor.getTime() - Date.parse(recordedDiscovery);
+    const [, y, mo, d, hm] = /_(\d{4})(\d{2})(\d{2})T(\d{4})Z_/.exec(name) as RegExpExecArray;
+    const stamp = new Date(Date.parse(`${y}-${mo}-${d}T${hm.slice(0, 2)}:${hm.slice(2)}:00Z`) + delta).toISOString();
+    expect(key).toBe(
+      `AWSLogs/218007301253/CloudTrail/us-east-1/${stamp.slice(0, 10).replaceAll("-", "/")}/${name.replace(/\d{8}T\d{4}Z/, `${stamp.slice(0, 16).replace(/[-:]/g, "")}Z`)}`,
+    );
     const body = await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToByteArray();
-    expect(Buffer.from(body ?? [])).toEqual(readFileSync(join(INVICTUS, name)));
+    const served = JSON.parse(gunzipSync(Buffer.from(body ?? [])).toString("utf8")).Records as Rec[];
+    const original = JSON.parse(gunzipSync(readFileSync(join(INVICTUS, name))).toString("utf8")).Records as Rec[];
+    expect(served.map((r) => r.eventID)).toEqual(original.map((r) => r.eventID));
+    expect(served.map((r) => Date.parse(r.eventTime) - delta)).toEqual(original.map((r) => Date.parse(r.eventTime)));
   });
 });
 
