@@ -208,11 +208,11 @@ const secutter: AssessmentInput = {
       points: 15,
       title: t("The stolen role sessions revoked", "盗まれたロールセッションを無効化する"),
       hint: t(
-        "Add an inline policy to secutter-web-role denying * when aws:TokenIssueTime is before now (what the console's 'Revoke active sessions' does), or remove AmazonEC2FullAccess from the role.",
-        "secutter-web-role に aws:TokenIssueTime が現在より前なら * を拒否するインラインポリシーを付けるか (コンソールの「アクティブなセッションの取り消し」と同じ)、AmazonEC2FullAccess を外します。",
+        "Graded by effect: the stolen session's next calls (ec2 describe-regions, run-instances in both regions, listing the backups) are replayed and must be denied. Add an inline policy to secutter-web-role denying * when aws:TokenIssueTime is before now (what the console's 'Revoke active sessions' does); detaching AmazonEC2FullAccess alone leaves what the role's other policy allows.",
+        "効果で採点します: 盗まれたセッションの次の呼び出し (ec2 describe-regions、両リージョンでの run-instances、バックアップの一覧) を再現し、すべて拒否されれば合格です。secutter-web-role に aws:TokenIssueTime が現在より前なら * を拒否するインラインポリシーを付けます (コンソールの「アクティブなセッションの取り消し」と同じ)。AmazonEC2FullAccess を外すだけでは、ロールの別のポリシーが許す操作が残ります。",
       ),
-      check: "roleSessionsRevoked",
-      params: { role: facts.role.name, stolenAt: Number(minute(facts.stolenSessionIssued)) + 1, overBroad: [facts.role.managedPolicy] },
+      check: "attackerBlocked",
+      params: { attempts: ["recon-identity-check", "run-miners-home", "run-miners-use1", "read-backups"] },
     },
     {
       id: "imdsv2-required",
@@ -222,8 +222,9 @@ const secutter: AssessmentInput = {
         "aws ec2 modify-instance-metadata-options --instance-id … --http-tokens required",
         "aws ec2 modify-instance-metadata-options --instance-id … --http-tokens required",
       ),
-      check: "imdsv2Required",
-      params: { region: facts.webServer.region, instanceId: facts.webServer.instanceId },
+      // Graded by effect: the attacker re-stealing credentials through the SSRF must fail.
+      check: "attackerBlocked",
+      params: { attempts: ["resteal-through-ssrf"] },
     },
     {
       id: "attacker-key-pairs-deleted",

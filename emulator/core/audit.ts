@@ -76,7 +76,13 @@ export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventT
     awsRegion: ctx.region,
     sourceIPAddress: ctx.sourceIp,
     userAgent: ctx.userAgent,
-    ...(a.error ? { errorCode: a.error.code, errorMessage: a.error.message } : {}),
+    // EC2's records say who erred: Client.UnauthorizedOperation, Server.InternalError.
+    ...(a.error
+      ? {
+          errorCode: a.service.protocol === "ec2Query" ? `${a.error.status < 500 ? "Client" : "Server"}.${a.error.code}` : a.error.code,
+          errorMessage: a.error.message,
+        }
+      : {}),
     requestParameters: requestParameters && Object.keys(requestParameters).length > 0 ? requestParameters : null,
     responseElements,
     requestID: ctx.requestId,

@@ -87,4 +87,9 @@ export interface Runtime {
   /** Registers cleanup (engines, temp directories) to run when the runtime closes. */
   onClose(fn: () => void | Promise<void>): void;
   resolveCredential(accessKeyId: string): ResolvedCredential | undefined;
+  /**
+   * A 32-byte key for one purpose, derived from this installation's secrets: what the range seals for later
+   * (EC2's encoded authorization messages) opens in this state directory only.
+   */
+  sealingKey(purpose: string): Buffer;
 }

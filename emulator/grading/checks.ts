@@ -19,6 +19,9 @@ export interface CheckResult {
 type Check = (snap: GradingSnapshot, params: Record<string, unknown>) => CheckResult;
 type ByRegion = Record<string, string[]>;
 
+/** Resource ids, access keys and region names a sentence may print. */
+const NAMED = /\b(?:i|sg|vol|snap|ami)-[0-9a-f]{8,17}\b|\b(?:AKIA|ASIA)[A-Z0-9]{16}\b|\b[a-z]{2}(?:-gov)?-[a-z]+-\d\b/g;
+
 const result = (ok: number, total: number, evidence: Evidence[]): CheckResult => ({ fraction: total === 0 ? 1 : ok / total, evidence, total });
 
 /** Successful calls of the responder, in order. */
@@ -112,6 +115,28 @@ export const checks: Record<string, Check> = {
     const left = ((p.overBroad as string[]) ?? []).filter((arn) => role.AttachedPolicies?.includes(arn));
     if (left.length === 0) return { fraction: 1, evidence: [ev("policiesDetached")] };
     return { fraction: 0, evidence: [ev("sessionsNotRevoked", { role: String(p.role), policies: left.join(", ") })] };
+  },
+
+  /**
+   * params.attempts: [id] of the scenario's attacker.json — each must be blocked when replayed against (a copy of)
+   * the current state: containment graded by its effect, not by what was typed.
+   */
+  attackerBlocked(snap, p) {
+    const ids = p.attempts as string[];
+    if (!snap.attacker) return { fraction: 0, evidence: [ev("attackerNotReplayed")], total: ids.length };
+    const blocked: Evidence[] = [];
+    const possible: Evidence[] = [];
+    for (const id of ids) {
+      const r = snap.attacker.find((x) => x.id === id);
+      if (!r) throw new Error(`assessment names attacker attempt ${id}, which attacker.json does not list`);
+      const args = { titleEn: r.title.en, titleJa: r.title.ja, reasonEn: r.reason.en, reasonJa: r.reason.ja };
+      // Titles and reasons may name resources and regions (the instance IMDSv1 is open on, the regions the miners
+      // ran in): withheld while they would answer a question.
+      const about = [...new Set(`${r.title.en} ${r.reason.en}`.match(NAMED) ?? [])];
+      (r.blocked ? blocked : possible).push(ev(r.blocked ? "attackerBlocked" : "attackerPossible", args, about));
+    }
+    // What is still open is the news; when nothing is, how each move was stopped.
+    return result(blocked.length, ids.length, possible.length ? possible : blocked);
   },
 
   /** params.region, params.instanceId: HttpTokens required. */

@@ -102,6 +102,22 @@ const MESSAGES = {
       ja: () => "ロールにはまだ過剰な権限のポリシーが付いており、窃取後の時刻で aws:TokenIssueTime を拒否するポリシーもありません",
     },
   },
+  attackerBlocked: {
+    en: (a) => `blocked: ${a.titleEn} — ${a.reasonEn}`,
+    ja: (a) => `阻止: ${a.titleJa} — ${a.reasonJa}`,
+  },
+  attackerPossible: {
+    en: (a) => `still possible: ${a.titleEn} — ${a.reasonEn}`,
+    ja: (a) => `まだ可能: ${a.titleJa} — ${a.reasonJa}`,
+    summary: {
+      en: (c) => `${c.total === 1 ? "the attacker's next move is" : `${c.n} of the attacker's ${c.total} next moves are`} still possible`,
+      ja: (c) => `攻撃者の次の手${c.total === 1 ? "" : ` ${c.total} 手中 ${c.n} 手`}がまだ可能です`,
+    },
+  },
+  attackerNotReplayed: {
+    en: () => "the attacker's next moves were not replayed (grade through a running range or a saved state directory)",
+    ja: () => "攻撃者の次の手は再現されていません (起動中のレンジか保存した状態ディレクトリで採点してください)",
+  },
   imdsv1Allowed: {
     en: (a) => `${a.id} still allows IMDSv1 (HttpTokens ${a.tokens})`,
     ja: (a) => `${a.id} はまだ IMDSv1 を許可しています (HttpTokens ${a.tokens})`,

@@ -5,12 +5,15 @@
  * server would. The student's directory is only read: opening a state directory writes to it (its lock, anchors.json,
  * a torn journal line cut off), and the copy takes all of that.
  */
-import { constants, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { loadAttackerPlan } from "../attacker/plan.ts";
+import { replayAttacker } from "../attacker/replay.ts";
 import { loadScenario } from "../scenario/loader.ts";
 import { createEmulator, type Emulator } from "../server/app.ts";
 import { Journal } from "../state/journal.ts";
+import { copyStateDir } from "../state/state-copy.ts";
 import { StateStore } from "../state/store.ts";
 import { type GradingSnapshot, snapshotOf } from "./snapshot.ts";
 
@@ -25,36 +28,6 @@ export class StateDirError extends Error {
     readonly found?: string,
   ) {
     super(message);
-  }
-}
-
-/** Not copied: the owner's lock and admin token (the copy has its own owner), temp files of an interrupted write. */
-const SKIP = new Set(["server.lock", "admin-token"]);
-const skipped = (name: string) => SKIP.has(name) || name.endsWith(".tmp");
-
-/**
- * Copies a state directory's files. S3 bodies (blobs/, content-addressed, written by rename and never in place) are
- * hard-linked where the file system allows: a class's uploads need not be copied. Symbolic links are not followed.
- */
-function copyStateDir(from: string, to: string, blobs = false): void {
-  mkdirSync(to, { recursive: true, mode: 0o700 });
-  for (const name of readdirSync(from)) {
-    if (skipped(name) || (blobs && (name.startsWith(".spool-") || name.startsWith(".join-")))) continue;
-    const src = join(from, name);
-    const dst = join(to, name);
-    const st = lstatSync(src);
-    if (st.isDirectory()) copyStateDir(src, dst, blobs || name === "blobs");
-    else if (st.isFile()) {
-      if (blobs) {
-        try {
-          linkSync(src, dst);
-          continue;
-        } catch {
-          // Another file system, or links not allowed: copy.
-        }
-      }
-      copyFileSync(src, dst, constants.COPYFILE_FICLONE);
-    }
   }
 }
 
@@ -133,5 +106,10 @@ export async function withOfflineRange<T>(stateDir: string, opts: OfflineOptions
  * all, so that the same grade comes of it.
  */
 export function offlineSnapshot(stateDir: string, opts: OfflineOptions = {}): Promise<GradingSnapshot> {
-  return withOfflineRange(stateDir, opts, (e) => JSON.parse(JSON.stringify(snapshotOf(e.runtime))) as GradingSnapshot);
+  return withOfflineRange(stateDir, opts, async (e) => {
+    const snap = JSON.parse(JSON.stringify(snapshotOf(e.runtime))) as GradingSnapshot;
+    // Replayed after the snapshot was taken, on the copy (thrown away after), as the server replays on a copy.
+    const plan = loadAttackerPlan(e.runtime.scenario.dir);
+    return plan ? { ...snap, attacker: await replayAttacker(e.runtime, e.handle, plan) } : snap;
+  });
 }

@@ -1,4 +1,5 @@
 /** What grading reads: the live state, the journal and the clock, fetched once and never changed. */
+import type { AttemptResult } from "../attacker/replay.ts";
 import type { JournalRecord, StateDoc } from "../core/records.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { adminAuthorization, adminTokenFor } from "../server/admin-token.ts";
@@ -19,6 +20,8 @@ export interface GradingSnapshot {
   now: string;
   state: Readonly<StateDoc>;
   journal: readonly JournalRecord[];
+  /** The attacker's next moves replayed against (a copy of) this state, where the scenario lists them. */
+  attacker?: AttemptResult[];
 }
 
 /** The regional services grading reads, by the name the state document keeps them under, in their own types. */

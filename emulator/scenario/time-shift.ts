@@ -2,11 +2,16 @@
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 export function shiftIso(value: string, deltaMs: number): string {
+  if (deltaMs === 0) return value;
   const t = Date.parse(value);
   if (Number.isNaN(t)) return value;
   const shifted = new Date(t + deltaMs).toISOString();
-  // Keep the recording's precision: whole seconds stay whole seconds.
-  return /\.\d+/.test(value) ? shifted : shifted.replace(/\.\d{3}Z$/, "Z");
+  // Keep the recording's precision: whole seconds stay whole seconds, and digits below the millisecond (CloudTrail's
+  // microseconds in responseElements) are kept, the shift being whole milliseconds.
+  const frac = /\.(\d+)/.exec(value)?.[1];
+  if (!frac) return shifted.replace(/\.\d{3}Z$/, "Z");
+  const ms = shifted.slice(20, 23);
+  return `${shifted.slice(0, 19)}.${frac.length <= 3 ? ms.slice(0, frac.length) : ms + frac.slice(3)}Z`;
 }
 
 /** Returns a copy of a JSON value with every ISO-8601 timestamp string moved by deltaMs. */

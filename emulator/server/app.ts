@@ -4,8 +4,11 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import express from "express";
+import { replayOnCopy } from "../attacker/on-copy.ts";
+import { loadAttackerPlan } from "../attacker/plan.ts";
+import { type AttemptResult, replayAttacker } from "../attacker/replay.ts";
 import { Clock } from "../core/clock.ts";
-import { snapshotOf } from "../grading/snapshot.ts";
+import { type GradingSnapshot, snapshotOf } from "../grading/snapshot.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import { ServiceRouter } from "../router/service-router.ts";
 import { loadScenario } from "../scenario/loader.ts";
@@ -31,6 +34,8 @@ export interface Emulator {
   router: ServiceRouter;
   /** Handles one request in-process (the sdk-shim uses this without a socket). */
   handle(req: WireRequest, conn?: ConnectionInfo): Promise<WireResponse>;
+  /** What the range was opened with (a replay opens a copy of the state the same way). */
+  options: EmulatorOptions;
   close(): Promise<void>;
 }
 
@@ -52,6 +57,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
     dispatcher,
     router,
     handle: (req, conn = { sourceIp: "127.0.0.1" }) => dispatcher.handle(req, conn),
+    options: opts,
     close: async () => {
       for (const s of services) await s.lifecycle?.stop?.(runtime);
       await runtime.close();
@@ -99,8 +105,30 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
     }, next);
   });
   // Everything grading reads, in one consistent read; grading never calls the AWS APIs, so it adds no journal lines.
-  app.get("/_ir-range/snapshot", admin, (_req, res) => {
-    res.json(snapshotOf(emulator.runtime));
+  // With the attacker's next moves replayed on a copy of the state: containment is graded by its effect.
+  app.get("/_ir-range/snapshot", admin, async (_req, res, next) => {
+    try {
+      res.json(await gradingSnapshot(emulator));
+    } catch (e) {
+      next(e);
+    }
+  });
+  // The attacker's next moves (the scenario's attacker.json): GET replays them on a copy of the state and says
+  // which containment blocks; POST performs them on this range, journaled, for a debrief (docs/attacker.md).
+  app.get("/_ir-range/attacker", admin, async (_req, res, next) => {
+    try {
+      res.json({ attempts: (await attackerOnCopy(emulator)) ?? [] });
+    } catch (e) {
+      next(e);
+    }
+  });
+  app.post("/_ir-range/attacker", admin, async (_req, res, next) => {
+    try {
+      const plan = loadAttackerPlan(emulator.runtime.scenario.dir);
+      res.json({ attempts: plan ? await replayAttacker(emulator.runtime, emulator.handle, plan) : [] });
+    } catch (e) {
+      next(e);
+    }
   });
   app.post("/_ir-range/reset", admin, async (_req, res) => {
     await emulator.runtime.reset();
@@ -109,6 +137,27 @@ export function createApp(emulator: Emulator, info: () => Record<string, unknown
   // Any other path under /_ir-range/ is no route of ours: it is answered as an AWS call, as every other path is.
   app.use(awsListener(emulator.handle));
   return app;
+}
+
+/**
+ * What grading reads of a range in this process (the /_ir-range/snapshot route, in-process graders such as the SDK
+ * example's test): the state and journal, and the attacker's next moves replayed on a copy of that state.
+ */
+export async function gradingSnapshot(emulator: Emulator): Promise<GradingSnapshot> {
+  // Taken first: the replay's copy is made after, from the same committed state.
+  const snap = snapshotOf(emulator.runtime);
+  const attacker = await attackerOnCopy(emulator);
+  return attacker ? { ...snap, attacker } : snap;
+}
+
+/** The attacker's next moves replayed on a throwaway copy of the range's state; undefined when the scenario has none. */
+async function attackerOnCopy(emulator: Emulator): Promise<AttemptResult[] | undefined> {
+  const plan = loadAttackerPlan(emulator.runtime.scenario.dir);
+  if (!plan) return undefined;
+  return replayOnCopy(emulator.runtime.stateDir, plan, async (copyDir) => {
+    const copy = await createEmulator({ ...emulator.options, stateDir: copyDir, clock: emulator.runtime.clock.now(), log: () => {} });
+    return { runtime: copy.runtime, handle: copy.handle, close: copy.close };
+  });
 }
 
 /** Express routes ignore case, so /_IR-RANGE/health reaches them as it always did. */

@@ -23,6 +23,8 @@ import { InputError } from "../protocols/decode.ts";
 import { type OperationSchemas, operationsOf } from "../protocols/schema.ts";
 import { isFormBody, type WireRequest, type WireResponse } from "../protocols/wire.ts";
 import type { ServiceRouter } from "../router/service-router.ts";
+import type { UnservedCall } from "../router/unserved.ts";
+import { authorize } from "../services/index.ts";
 import {
   BodyAbortedError,
   BodyTooLargeError,
@@ -45,8 +47,8 @@ const DEFAULT_REGION = "us-east-1";
 const internalFailure = () => new AwsError("InternalFailure", "The request processing has failed because of an unknown error.", 500);
 
 /**
- * A request no service claims is answered in the protocol it looks like (a JSON target or body → awsJson, else the
- * query protocols' XML), by that protocol's codec like every other error.
+ * A request that names no AWS service (unsigned, or signed for none the CLI knows) is answered in the protocol it looks
+ * like (a JSON target or body → awsJson, else the query protocols' XML), by that protocol's codec like every other error.
  */
 function unknownServiceResponse(req: WireRequest, requestId: string): WireResponse {
   const json = !!req.headers["x-amz-target"] || (req.headers["content-type"] ?? "").includes("json");
@@ -171,7 +173,10 @@ export class Dispatcher {
       pending = undefined;
       routed = this.router.route(req, auth, false);
     }
-    if (!routed) return unknownServiceResponse(req, requestId);
+    if (!routed) {
+      const unserved = auth && this.router.unserved(req, auth);
+      return unserved ? this.refuseUnserved(req, conn, unserved, auth, requestId, pending) : unknownServiceResponse(req, requestId);
+    }
     const svc = routed.service;
     const codec = codecs[svc.protocol];
     const vocab = codec.vocabulary;
@@ -187,6 +192,54 @@ export class Dispatcher {
       if (e instanceof InputError) return codec.error(inputErrorToAws(e, vocab, svc), svc, requestId);
       this.log(`internal error in ${svc.id}: ${(e as Error).stack ?? e}`);
       return codec.error(internalFailure(), svc, requestId);
+    }
+  }
+
+  /**
+   * A signed call to an AWS service the range does not serve (router/unserved.ts): authenticated as any call, then
+   * refused in that service's protocol, naming it; journaled as a failed call when the request names its operation.
+   */
+  private async refuseUnserved(
+    req: WireRequest,
+    conn: ConnectionInfo,
+    call: UnservedCall,
+    auth: SigV4Auth,
+    requestId: string,
+    pending: PendingBody | undefined,
+  ): Promise<WireResponse> {
+    const svc = call.service;
+    const codec = codecs[svc.protocol];
+    try {
+      const refused = headTooLarge(req, svc, codec.vocabulary) ?? wrongScope(auth, svc, codec.vocabulary);
+      if (refused) throw refused;
+      const head = this.authenticateHead(req, svc, codec, auth);
+      await this.takeBody(req, pending, svc, undefined);
+      const principal = this.authenticateBody(req, svc, auth, head);
+      const time = this.runtime.clock.now();
+      for (const s of this.router.all) s.noteKeyUse?.(this.runtime, principal.accessKeyId, { serviceName: svc.signingName, region: auth.region, time });
+      if (call.operation) {
+        const ctx: RequestContext = {
+          requestId,
+          accountId: principal.accountId,
+          region: auth.region,
+          service: svc.id,
+          operation: call.operation,
+          principal,
+          accessKeyId: principal.accessKeyId,
+          sourceIp: conn.sourceIp,
+          userAgent: req.headers["user-agent"] ?? "",
+          time,
+          readOnly: call.readOnly,
+          runtime: this.runtime,
+        };
+        this.runtime.journal.append(apiCallRecord({ ctx, service: svc, category: "Management", error: call.refusal, host: req.headers.host ?? "" }));
+      }
+      return call.error(call.refusal, requestId);
+    } catch (e) {
+      if (e instanceof AwsError) return call.error(e, requestId);
+      if (e instanceof BodyAbortedError) throw e;
+      this.log(`internal error refusing ${svc.id}: ${(e as Error).stack ?? e}`);
+      return call.error(internalFailure(), requestId);
     }
   }
 
@@ -375,8 +428,13 @@ export class Dispatcher {
       input = codec.decode(req, op, route, svc);
       const decoded = input;
       if (spec.mutates) {
-        output = (await this.runtime.transact(() => spec.handler(decoded, ctx))) as Record<string, unknown>;
+        // Authorized inside the transaction: against the policies as they are when the handler runs.
+        output = (await this.runtime.transact(() => {
+          authorize(svc, ctx, decoded);
+          return spec.handler(decoded, ctx);
+        })) as Record<string, unknown>;
       } else {
+        authorize(svc, ctx, decoded);
         // Most reads answer synchronously: no await (and no turn of the microtask queue) for them.
         const result = spec.handler(decoded, ctx);
         output = (result instanceof Promise ? await result : result) as Record<string, unknown>;

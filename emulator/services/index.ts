@@ -13,3 +13,6 @@ import { sts } from "./sts/index.ts";
 export function allServices(): ServiceDefinition[] {
   return [sts, ec2, iam, s3, cloudtrail, guardduty, securityhub, athena, glue];
 }
+
+/** IAM authorization of a call, before its handler runs (IAM decides for every service, as in AWS). */
+export { authorize } from "./iam/authorization/authorize.ts";

@@ -1,4 +1,5 @@
 /** A running scenario: its recording, the mutable state, the journal, the clock and identities. */
+import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Clock } from "../core/clock.ts";
 import type { ScenarioManifest } from "../core/manifest.ts";
@@ -140,6 +141,14 @@ export class RangeRuntime implements Runtime {
       if (found) return found;
     }
     return undefined;
+  }
+
+  sealingKey(purpose: string): Buffer {
+    const material = [...this.secrets.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n");
+    return createHmac("sha256", material).update(`ir-range/${purpose}`).digest();
   }
 
   /** The keys a user of this state directory signs with (the scenario's responder, this installation's secret). */

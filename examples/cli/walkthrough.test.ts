@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grade } from "../../emulator/grading/grade.ts";
 import { loadAssessment } from "../../emulator/grading/load.ts";
-import { snapshotOf } from "../../emulator/grading/snapshot.ts";
+import { gradingSnapshot } from "../../emulator/server/app.ts";
 import { hasAwsCli, startTestServer, type TestServer } from "../../test/helpers/emulator.ts";
 
 const run = promisify(execFile);
@@ -25,7 +25,7 @@ describe.skipIf(!hasAwsCli)("examples/cli/walkthrough.sh", () => {
     expect(stdout).toMatch(/stolen key ASIA[A-Z0-9]{16} of role secutter-web-role, used from 203\.0\.113\.45/);
     expect(stdout).toContain("169.254.169.254/latest/meta-data/iam/security-credentials/secutter-web-role");
     expect(stdout).toContain("AmazonEC2FullAccess");
-    const report = grade(loadAssessment(server.emulator.runtime.scenario.dir), snapshotOf(server.emulator.runtime), {});
+    const report = grade(loadAssessment(server.emulator.runtime.scenario.dir), await gradingSnapshot(server.emulator), {});
     const notPassed = report.items.filter((i) => i.kind !== "question" && i.status !== "pass");
     expect(notPassed).toEqual([]);
   }, 300_000);

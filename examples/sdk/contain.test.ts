@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { grade } from "../../emulator/grading/grade.ts";
 import { loadAssessment } from "../../emulator/grading/load.ts";
-import { snapshotOf } from "../../emulator/grading/snapshot.ts";
+import { gradingSnapshot } from "../../emulator/server/app.ts";
 import { secutterAnswers } from "../../scripts/secutter-answers.ts";
 import { type InProcessRange, startInProcess } from "../../sdk-shim/index.ts";
 import { archiveFindings, contain, investigate } from "./contain.ts";
@@ -39,16 +39,16 @@ describe("examples/sdk/contain.ts on secutter", () => {
     ).toEqual([...answers["rogue-instances"]].sort());
     await contain(range.config, incident);
     expect(await archiveFindings(range.config, REGIONS)).toBeGreaterThan(0);
-    const report = grade(assessment, snapshotOf(range.emulator.runtime), answers);
+    const report = grade(assessment, await gradingSnapshot(range.emulator), answers);
     expect(report.items.filter((i) => i.status !== "pass")).toEqual([]);
     expect(report.score).toBe(report.maxScore);
-    expect(grade(assessment, snapshotOf(range.emulator.runtime), answers)).toEqual(report);
+    expect(grade(assessment, await gradingSnapshot(range.emulator), answers)).toEqual(report);
   });
 
   it("a responder who terminates before snapshotting loses the order item", async () => {
     const { range, assessment, answers } = await start();
     await contain(range.config, await investigate(range.config, "ap-northeast-1", REGIONS), { snapshotFirst: false });
-    const report = grade(assessment, snapshotOf(range.emulator.runtime), answers);
+    const report = grade(assessment, await gradingSnapshot(range.emulator), answers);
     const order = report.items.find((i) => i.id === "snapshot-before-terminate");
     expect(order?.status).toBe("fail");
     expect(order?.evidence.join("\n")).toMatch(/was terminated at .* before any snapshot/);
@@ -58,7 +58,7 @@ describe("examples/sdk/contain.ts on secutter", () => {
   it("a responder who only archives findings gets no containment credit", async () => {
     const { range, assessment, answers } = await start();
     await archiveFindings(range.config, REGIONS);
-    const report = grade(assessment, snapshotOf(range.emulator.runtime), answers);
+    const report = grade(assessment, await gradingSnapshot(range.emulator), answers);
     const containment = report.items.filter((i) => i.kind === "containment");
     expect(containment.length).toBeGreaterThan(0);
     expect(containment.every((i) => i.points === 0)).toBe(true);
@@ -80,7 +80,7 @@ describe("examples/sdk/contain.ts run as its header says", () => {
       expect(stdout).toContain("investigating:");
       expect(stdout).toMatch(/"stolenKey": "ASIA[A-Z0-9]{16}"/);
       expect(stdout).toMatch(/contained; archived \d+ findings/);
-      const report = grade(loadAssessment(server.emulator.runtime.scenario.dir), snapshotOf(server.emulator.runtime), {});
+      const report = grade(loadAssessment(server.emulator.runtime.scenario.dir), await gradingSnapshot(server.emulator), {});
       expect(report.items.filter((i) => i.kind !== "question" && i.status !== "pass").map((i) => i.id)).toEqual([]);
     } finally {
       await server.stop();

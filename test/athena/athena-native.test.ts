@@ -91,7 +91,10 @@ async function state(name: string) {
 }
 
 async function side(recordingsDir?: string): Promise<Side> {
-  const server = await startTestServer({ scenario: "basic", clock: "2023-07-11T09:00:00Z", recordingsDir });
+  // A recording's CloudTrail files move in time with its history (docs/scenarios.md, "Time"): the recorded side
+  // starts at the recording's own moment (discovery + 2 h), so its files read as shipped and match the uploads.
+  const clock = recordingsDir ? "2024-01-15T14:00:00Z" : "2023-07-11T09:00:00Z";
+  const server = await startTestServer({ scenario: "basic", clock, recordingsDir });
   return { server, ath: new AthenaClient(server.sdk()), s3: new S3Client(server.sdk()) };
 }
 

@@ -54,8 +54,12 @@ describe("layers", () => {
     expect(violations("router", (t) => ["core", "protocols", "auth", "router"].includes(layerOf(t)))).toEqual([]);
   });
 
+  it("the policy engine and the actions' data import only core", () => {
+    expect(violations("authz", (t) => ["core", "authz"].includes(layerOf(t)))).toEqual([]);
+  });
+
   it("services import no scenario, state, server or grading module", () => {
-    expect(violations("services", (t) => ["core", "protocols", "services"].includes(layerOf(t)))).toEqual([]);
+    expect(violations("services", (t) => ["core", "protocols", "authz", "services"].includes(layerOf(t)))).toEqual([]);
   });
 
   it("the server reaches services only through the registry", () => {

@@ -19,10 +19,10 @@ const OPERATION_COUNTS: Record<string, number> = {
   ec2: 46,
   glue: 5,
   guardduty: 17,
-  iam: 85,
+  iam: 87,
   s3: 50,
   securityhub: 19,
-  sts: 4,
+  sts: 5,
 };
 
 /** Handlers defined in a service's index.ts rather than exported from a handler module. */
@@ -63,7 +63,9 @@ const declared = (svc: ServiceDefinition) => Object.entries(svc.operations).filt
 async function exportedHandlers(svc: ServiceDefinition, operations: ReadonlySet<string>): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>();
   const dir = join(servicesDir, svc.id);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts")) {
+  // Handler modules may sit in sub-folders (iam/authorization/simulate.ts).
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts") && f !== "index.ts");
+  for (const file of files) {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(mod)) {
       const op = name[0].toUpperCase() + name.slice(1);

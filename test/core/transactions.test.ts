@@ -110,7 +110,7 @@ describe("calls through the dispatcher", () => {
     expect(err).toMatchObject({ name: "InvalidAction" });
     expect((err as Error).message).toMatch(/DescribeHosts is not implemented by ir-range/);
     const rec = range.emulator.runtime.journal.read(range.emulator.runtime.journal.length - 1);
-    expect(rec).toMatchObject({ eventName: "DescribeHosts", eventSource: "ec2.amazonaws.com", errorCode: "InvalidAction" });
+    expect(rec).toMatchObject({ eventName: "DescribeHosts", eventSource: "ec2.amazonaws.com", errorCode: "Client.InvalidAction" });
   });
 
   it("an Athena query's result object and its SUCCEEDED state are committed together", async () => {

@@ -6,7 +6,6 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { EC2Client, ModifyInstanceMetadataOptionsCommand, TerminateInstancesCommand } from "@aws-sdk/client-ec2";
-import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkAnswer, frameAt } from "../../emulator/grading/answers.ts";
 import { formatReport, grade } from "../../emulator/grading/grade.ts";
@@ -96,8 +95,9 @@ describe("answers in the range's time (issue #16 item 1)", () => {
     server = await startTestServer({ scenario: "secutter" });
     const rt = server.emulator.runtime;
     const { answers, facts } = secutterAnswers(rt.anchor);
-    // What the student reads in this range: the dump under its shifted key, the first call at its shifted time.
-    await new S3Client(server.sdk()).send(new HeadObjectCommand({ Bucket: facts.exfiltrated.bucket, Key: facts.exfiltrated.key }));
+    // What the student reads in this range: the dump under its shifted key (which the responder may not read: the
+    // bucket holds customers' data), the first call at its shifted time.
+    expect(rt.recordingObjects.head(rt.accountId, facts.exfiltrated.bucket, facts.exfiltrated.key)).toBeDefined();
     const at = new Date(answers["first-malicious-time"]);
     const names: string[] = [];
     for (const region of rt.manifest.regions) {

@@ -131,7 +131,24 @@ function writeScenario(root: string): void {
   const dir = join(root, "streamed");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "briefing.md"), "streamed history\n");
-  writeFileSync(join(dir, "state.json"), JSON.stringify({ accounts: { [ACCOUNT]: { global: {}, regions: {} } } }));
+  // The responder exists in IAM with a policy that lets it read the history (the range authorizes every call).
+  const responder = {
+    UserName: "responder",
+    UserId: "AIDAIRRANGETESTUSER01",
+    Arn: `arn:aws:iam::${ACCOUNT}:user/responder`,
+    Path: "/",
+    CreateDate: "2024-01-01T00:00:00Z",
+    AccessKeys: [],
+    InlinePolicies: { history: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "cloudtrail:LookupEvents", Resource: "*" }] }) },
+    AttachedPolicies: [],
+    Groups: [],
+  };
+  writeFileSync(
+    join(dir, "state.json"),
+    JSON.stringify({
+      accounts: { [ACCOUNT]: { global: { iam: { users: { responder }, roles: {}, groups: {}, policies: {}, instanceProfiles: {} } }, regions: {} } },
+    }),
+  );
   writeJsonLines(join(dir, "history.ndjson"), records);
   writeFileSync(
     join(dir, "scenario.json"),

@@ -77,7 +77,7 @@ describe("GetAccountAuthorizationDetails", () => {
     expect(names).toContain("DevS3Access");
     expect(names).toContain("SecurityAudit");
     // AWS managed policies appear only while something uses them.
-    expect(names).not.toContain("AdministratorAccess");
+    expect(names).not.toContain("IAMFullAccess");
     const dev = d.Policies?.find((p) => p.PolicyName === "DevS3Access");
     expect(dev?.PolicyVersionList?.map((v) => [v.VersionId, v.IsDefaultVersion])).toEqual([
       ["v1", false],

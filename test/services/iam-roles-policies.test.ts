@@ -222,9 +222,9 @@ describe("AWS managed policies", () => {
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
     const by = (n: string) => out.Policies?.find((p) => p.PolicyName === n);
     expect(by("SecurityAudit")).toMatchObject({ Arn: "arn:aws:iam::aws:policy/SecurityAudit", PolicyId: "ANPAIX2T3QCXHR2OGGCTO", AttachmentCount: 1 });
-    expect(by("AdministratorAccess")?.AttachmentCount).toBe(0);
+    expect(by("AdministratorAccess")?.AttachmentCount).toBe(1);
     expect(by("SecurityAudit")?.Description).toBeUndefined();
-    expect(by("AmazonGuardDutyServiceRolePolicy")).toMatchObject({ Path: "/aws-service-role/", IsAttachable: false, AttachmentCount: 1 });
+    expect(by("AmazonGuardDutyServiceRolePolicy")).toMatchObject({ Path: "/aws-service-role/", IsAttachable: true, AttachmentCount: 1 });
   });
 
   it("GetPolicy and GetPolicyVersion serve AWS managed policies with URL-encoded documents", async () => {
@@ -276,6 +276,7 @@ describe("customer managed policies", () => {
     const attached = await iam.send(new ListPoliciesCommand({ OnlyAttached: true, MaxItems: 1000 }));
     expect(attached.Policies?.map((p) => p.PolicyName).sort()).toEqual(
       [
+        "AdministratorAccess",
         "AmazonEC2ReadOnlyAccess",
         "AmazonGuardDutyServiceRolePolicy",
         "AmazonS3ReadOnlyAccess",

@@ -1,5 +1,5 @@
 /** STS beyond GetCallerIdentity: AssumeRole and GetSessionToken sessions that sign requests, GetAccessKeyInfo. */
-import { GetRoleCommand, IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
+import { GetRoleCommand, IAMClient, ListUsersCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, GetAccessKeyInfoCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { accountFromKeyId } from "../../emulator/services/sts/sessions.ts";
@@ -78,7 +78,15 @@ describe("AssumeRole", () => {
     });
     const long = await sts.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: "ok", DurationSeconds: 7200 }));
     expect(long.Credentials?.Expiration).toBeInstanceOf(Date);
-    // Role chaining is limited to one hour.
+    // Role chaining is limited to one hour. (The session's own role must allow it to assume a role: ReadOnlyAccess
+    // does not.)
+    await new IAMClient(server.sdk()).send(
+      new PutRolePolicyCommand({
+        RoleName: "ir-forensics",
+        PolicyName: "chain",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: arn }] }),
+      }),
+    );
     const chained = new STSClient(asSession(long.Credentials));
     await expect(chained.send(new AssumeRoleCommand({ RoleArn: arn, RoleSessionName: "chain", DurationSeconds: 3601 }))).rejects.toMatchObject({
       message: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",

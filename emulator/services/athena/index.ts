@@ -1,6 +1,7 @@
 import type { Athena } from "@aws-sdk/client-athena";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { athenaAuthorization } from "./authz.ts";
 import {
   batchGetNamedQuery,
   createNamedQuery,
@@ -64,5 +65,6 @@ export const athena: ServiceDefinition = {
   schemas: () => importExternal("@aws-sdk/client-athena"),
   lifecycle: athenaLifecycle,
   errors: { validation: "InvalidRequestException", missing: "InvalidRequestException" },
+  authorization: athenaAuthorization,
   operations,
 };

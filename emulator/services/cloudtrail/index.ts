@@ -1,6 +1,7 @@
 import type { CloudTrail } from "@aws-sdk/client-cloudtrail";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { cloudtrailAuthorization } from "./authz.ts";
 import { trailDeliveryLifecycle } from "./delivery.ts";
 import { lookupEvents } from "./lookup.ts";
 import {
@@ -46,5 +47,6 @@ export const cloudtrail: ServiceDefinition = {
   schemas: () => importExternal("@aws-sdk/client-cloudtrail"),
   lifecycle: trailDeliveryLifecycle,
   errors: { validation: "InvalidParameterException", missing: "InvalidParameterException" },
+  authorization: cloudtrailAuthorization,
   operations,
 };

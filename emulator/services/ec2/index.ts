@@ -1,6 +1,7 @@
 import type { EC2 } from "@aws-sdk/client-ec2";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { ec2Authorization } from "./authz.ts";
 import { withDryRun } from "./common.ts";
 import {
   associateIamInstanceProfile,
@@ -96,5 +97,6 @@ export const ec2: ServiceDefinition = {
   version: "2016-11-15",
   eventSource: "ec2.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-ec2"),
+  authorization: ec2Authorization,
   operations,
 };

@@ -1,6 +1,7 @@
 import type { Glue } from "@aws-sdk/client-glue";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition } from "../../core/service.ts";
+import { glueAuthorization } from "./authz.ts";
 import { getDatabase, getDatabases, getPartitions, getTable, getTables } from "./catalog.ts";
 
 // Glue reads Athena's catalog through athenaState, which adds the default database when it is missing: these reads
@@ -22,5 +23,6 @@ export const glue: ServiceDefinition = {
   eventSource: "glue.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-glue"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
+  authorization: glueAuthorization,
   operations,
 };

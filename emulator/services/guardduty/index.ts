@@ -1,6 +1,7 @@
 import type { GuardDuty } from "@aws-sdk/client-guardduty";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { guarddutyAuthorization } from "./authz.ts";
 import { createDetector, deleteDetector, getDetector, listDetectors, updateDetector } from "./detectors.ts";
 import { createFilter, deleteFilter, getFilter, listFilters, updateFilter } from "./filters.ts";
 import { archiveFindings, getFindings, getFindingsStatistics, listFindings, unarchiveFindings, updateFindingsFeedback } from "./findings.ts";
@@ -34,5 +35,6 @@ export const guardduty: ServiceDefinition = {
   eventSource: "guardduty.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-guardduty"),
   errors: { validation: "BadRequestException", missing: "BadRequestException" },
+  authorization: guarddutyAuthorization,
   operations,
 };

@@ -12,6 +12,8 @@ import {
   listAccountAliases,
   listVirtualMFADevices,
 } from "./account.ts";
+import { simulateCustomPolicy, simulatePrincipalPolicy } from "./authorization/simulate.ts";
+import { iamAuthorization } from "./authz.ts";
 import { addUserToGroup, createGroup, deleteGroup, getGroup, listGroups, listGroupsForUser, removeUserFromGroup } from "./groups.ts";
 import * as inline from "./inline.ts";
 import { keyUseLifecycle, noteKeyUse } from "./key-use.ts";
@@ -118,6 +120,8 @@ const operations: OperationsOf<IAM> = {
   ListAttachedGroupPolicies: read(policies.listAttachedGroupPolicies),
   ListEntitiesForPolicy: read(policies.listEntitiesForPolicy),
   // account
+  SimulatePrincipalPolicy: read(simulatePrincipalPolicy),
+  SimulateCustomPolicy: read(simulateCustomPolicy),
   GetAccountAuthorizationDetails: read(getAccountAuthorizationDetails),
   GenerateCredentialReport: write(generateCredentialReport),
   GetCredentialReport: read(getCredentialReport),
@@ -141,5 +145,6 @@ export const iam: ServiceDefinition = {
   resolveCredential: resolveUserKey,
   noteKeyUse,
   lifecycle: keyUseLifecycle,
+  authorization: iamAuthorization,
   operations,
 };

@@ -2,6 +2,7 @@ import type { S3 } from "@aws-sdk/client-s3";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
 import { s3Audit } from "./audit.ts";
+import { s3Authorization } from "./authz.ts";
 import {
   createBucket,
   deleteBucket,
@@ -117,5 +118,6 @@ export const s3: ServiceDefinition = {
   schemas: () => importExternal("@aws-sdk/client-s3"),
   lifecycle: objectStoreLifecycle,
   audit: s3Audit,
+  authorization: s3Authorization,
   operations,
 };

@@ -1,6 +1,7 @@
 import type { SecurityHub } from "@aws-sdk/client-securityhub";
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
+import { securityhubAuthorization } from "./authz.ts";
 import { batchImportFindings, batchUpdateFindings, getFindings } from "./findings.ts";
 import {
   batchDisableStandards,
@@ -48,5 +49,6 @@ export const securityhub: ServiceDefinition = {
   eventSource: "securityhub.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-securityhub"),
   errors: { validation: "InvalidInputException", missing: "InvalidInputException" },
+  authorization: securityhubAuthorization,
   operations,
 };

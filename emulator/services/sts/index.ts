@@ -2,6 +2,8 @@ import type { GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput, STS
 import { importExternal } from "../../core/external.ts";
 import { type OperationsOf, read, type ServiceDefinition, write } from "../../core/service.ts";
 import type { OpHandler } from "../../core/types.ts";
+import { decodeAuthorizationMessage } from "./authorization-message.ts";
+import { stsAuthorization } from "./authz.ts";
 import { assumeRole, getAccessKeyInfo, getSessionToken, resolveSessionKey } from "./sessions.ts";
 
 const getCallerIdentity: OpHandler<GetCallerIdentityCommandInput, GetCallerIdentityCommandOutput> = (_input, ctx) => ({
@@ -13,6 +15,7 @@ const getCallerIdentity: OpHandler<GetCallerIdentityCommandInput, GetCallerIdent
 const operations: OperationsOf<STS> = {
   GetCallerIdentity: read(getCallerIdentity),
   GetAccessKeyInfo: read(getAccessKeyInfo),
+  DecodeAuthorizationMessage: read(decodeAuthorizationMessage),
   // CloudTrail logs these as reads although they issue sessions, which the range must store.
   GetSessionToken: write(getSessionToken, { loggedReadOnly: true }),
   AssumeRole: write(assumeRole, { loggedReadOnly: true }),
@@ -28,5 +31,6 @@ export const sts: ServiceDefinition = {
   eventSource: "sts.amazonaws.com",
   schemas: () => importExternal("@aws-sdk/client-sts"),
   resolveCredential: resolveSessionKey,
+  authorization: stsAuthorization,
   operations,
 };

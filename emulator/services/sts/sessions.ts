@@ -22,6 +22,8 @@ export interface StoredSession {
   SessionToken: string;
   Expiration: string;
   principal: Omit<Principal, "accessKeyId">;
+  /** AssumeRole's Policy and PolicyArns: they narrow what the session may do (authz/policies-of.ts). */
+  sessionPolicies?: { document?: string; arns?: string[] };
 }
 
 export interface StsState {
@@ -188,6 +190,13 @@ export const assumeRole: OpHandler<AssumeRoleCommandInput, AssumeRoleCommandOutp
       mfaAuthenticated: input.SerialNumber !== undefined && input.TokenCode !== undefined,
     },
   });
+  const policyArns = (input.PolicyArns ?? []).map((p) => p.arn ?? "").filter((a) => a);
+  if (input.Policy !== undefined || policyArns.length) {
+    s.sessionPolicies = {
+      ...(input.Policy !== undefined ? { document: plainDocument(input.Policy) } : {}),
+      ...(policyArns.length ? { arns: policyArns } : {}),
+    };
+  }
   stsStateOf(ctx.runtime, accountId).sessions[s.AccessKeyId] = s;
   role.RoleLastUsed = { LastUsedDate: now, Region: ctx.region };
   return {

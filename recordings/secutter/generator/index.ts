@@ -13,6 +13,7 @@ import { buildIam } from "./iam.ts";
 import { buildObjects, type SecutterObjects } from "./objects.ts";
 import { buildSecurityHub } from "./securityhub.ts";
 import { buildStory, type Story } from "./story.ts";
+import { buildSts } from "./sts.ts";
 import { iso } from "./time.ts";
 import { STOLEN_ICON } from "./web.ts";
 import { ACCOUNT, AMI, DOMAIN, HOME, IP, KEYS, MINERS, NAMES, NET, type Region, T, USE1, WEB } from "./world.ts";
@@ -106,7 +107,7 @@ export function generate({ manifest, anchor }: GeneratorOptions): SecutterConten
   return {
     accounts: {
       [ACCOUNT]: {
-        global: { iam, s3 },
+        global: { iam, s3, sts: buildSts(a, story) },
         regions: {
           [HOME]: { ec2: ec2[HOME], cloudtrail, guardduty: gd[HOME], securityhub: securityhub[HOME], athena: buildAthena(at(T.logsCopied + 600_000)) },
           [USE1]: { ec2: ec2[USE1], cloudtrail: { trails: {} }, guardduty: gd[USE1], securityhub: securityhub[USE1] },

@@ -1,0 +1,210 @@
+/**
+ * Replays the attacker's next moves through the range's own request path — signed by the attacker's real SDK
+ * client, authenticated, authorized and handled by the dispatcher — and reports each as blocked or still possible,
+ * with the reason. The caller decides where: a copy of the student's state (grading) or the live range
+ * (`replay-attacker --apply`, journaled like any call).
+ */
+import { Readable } from "node:stream";
+import type { Runtime } from "../core/runtime.ts";
+import type { RequestContext } from "../core/types.ts";
+import type { WireRequest, WireResponse } from "../protocols/wire.ts";
+import { fromFetch, responseParts } from "../server/http-wire.ts";
+import { decide } from "../services/iam/authorization/authorize.ts";
+import { allServices } from "../services/index.ts";
+import { judgeDoor } from "./doors.ts";
+import type { AttackerPlan, Attempt } from "./plan.ts";
+
+export type Handle = (req: WireRequest, conn: { sourceIp: string }) => Promise<WireResponse>;
+
+export interface AttemptResult {
+  id: string;
+  title: { en: string; ja: string };
+  containment: string[];
+  /** True when the attacker's move failed. */
+  blocked: boolean;
+  /** The error the attacker got (AccessDenied, ExpiredToken…), for calls. */
+  errorCode?: string;
+  reason: { en: string; ja: string };
+}
+
+/** Errors that mean the range refused the caller, not the request. */
+const REFUSALS = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "InvalidClientTokenId",
+  "AuthFailure",
+  "InvalidAccessKeyId",
+  "UnrecognizedClientException",
+]);
+
+/** A smithy request handler that hands the SDK's signed request to the range in-process, from the attacker's address. */
+function inProcessHandler(handle: Handle, sourceIp: string) {
+  return {
+    async handle(request: {
+      method: string;
+      protocol: string;
+      hostname: string;
+      port?: number;
+      path: string;
+      query?: Record<string, string | string[] | null>;
+      headers: Record<string, string>;
+      body?: unknown;
+    }) {
+      const qs = new URLSearchParams();
+      for (const [k, v] of Object.entries(request.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x ?? "");
+      const q = qs.toString();
+      const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}${q ? `?${q}` : ""}`;
+      const body =
+        request.body === undefined || request.body === null
+          ? undefined
+          : typeof request.body === "string"
+            ? request.body
+            : Buffer.from(request.body as Uint8Array);
+      const wire = await handle(await fromFetch(new Request(url, { method: request.method, headers: request.headers, body })), { sourceIp });
+      const { body: out, init } = responseParts(wire, request.method);
+      const buf =
+        out === null
+          ? Buffer.alloc(0)
+          : typeof out === "string" || Buffer.isBuffer(out)
+            ? Buffer.from(out)
+            : Buffer.from(await new Response(out).arrayBuffer());
+      // The shape smithy's HttpResponse.isInstance accepts.
+      return { response: { statusCode: init.status, headers: init.headers, body: Readable.from([buf]) } };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs: () => ({}),
+  };
+}
+
+type SdkModule = Record<string, unknown>;
+
+async function sdkCall(
+  mod: SdkModule,
+  attempt: Attempt,
+  plan: AttackerPlan,
+  runtime: Runtime,
+  handle: Handle,
+): Promise<{ ok: true } | { ok: false; code: string; message: string }> {
+  const call = attempt.call!;
+  const actor = plan.actors[attempt.actor!];
+  const cred = runtime.resolveCredential(actor.accessKeyId);
+  if (!cred) return { ok: false, code: "InvalidClientTokenId", message: `the key ${actor.accessKeyId} no longer exists` };
+  const ClientClass = Object.entries(mod).find(([k, v]) => k.endsWith("Client") && k !== "__Client" && typeof v === "function")?.[1] as new (
+    c: object,
+  ) => {
+    send(c: unknown): Promise<unknown>;
+    destroy(): void;
+  };
+  const Command = mod[`${call.operation}Command`] as (new (i: object) => unknown) | undefined;
+  if (!ClientClass || !Command) throw new Error(`attacker plan: ${call.service} has no operation ${call.operation}`);
+  const client = new ClientClass({
+    region: attempt.region,
+    endpoint: "http://127.0.0.1:4566",
+    forcePathStyle: true,
+    maxAttempts: 1,
+    credentials: { accessKeyId: cred.accessKeyId, secretAccessKey: cred.secretAccessKey, ...(cred.sessionToken ? { sessionToken: cred.sessionToken } : {}) },
+    customUserAgent: actor.userAgent,
+    requestHandler: inProcessHandler(handle, actor.sourceIp),
+  });
+  try {
+    await client.send(new Command(call.input));
+    return { ok: true };
+  } catch (e) {
+    const err = e as { name?: string; Code?: string; message?: string };
+    const code = err.Code ?? err.name ?? "Error";
+    // EC2's answer to a DryRun the caller was allowed to make: the move would have worked.
+    if (code === "DryRunOperation") return { ok: true };
+    return { ok: false, code, message: err.message ?? "" };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Names the deny statement behind a refusal: "denied by inline policy X of role/R (aws:TokenIssueTime)". */
+function explainDenial(runtime: Runtime, attempt: Attempt, plan: AttackerPlan): { en: string; ja: string } | undefined {
+  const actor = plan.actors[attempt.actor!];
+  const cred = runtime.resolveCredential(actor.accessKeyId);
+  const svc = allServices().find((s) => s.id === attempt.call?.service);
+  if (!cred || !svc?.authorization || !attempt.call) return undefined;
+  const principal = Object.assign({}, cred.principal, { accessKeyId: actor.accessKeyId });
+  const ctx: RequestContext = {
+    requestId: "replay",
+    accountId: principal.accountId,
+    region: attempt.region ?? runtime.manifest.homeRegion,
+    service: svc.id,
+    operation: attempt.call.operation,
+    principal,
+    accessKeyId: actor.accessKeyId,
+    sourceIp: actor.sourceIp,
+    userAgent: actor.userAgent ?? "",
+    time: runtime.clock.now(),
+    readOnly: true,
+    runtime,
+  };
+  const { denied } = decide(ctx, svc.authorization(attempt.call.operation, attempt.call.input, ctx));
+  if (!denied) return undefined;
+  const d = denied.decision;
+  if (d.decision === "explicitDeny") {
+    const m = d.matched.find((s) => s.effect === "Deny");
+    const p = m?.policy ?? d.deniedBy?.policy;
+    const where = p
+      ? `${p.arn ? "managed policy" : "inline policy"} ${p.name}${p.attachedTo ? ` of ${p.attachedTo.split(":").pop()}` : ""}`
+      : "an explicit deny";
+    const keys = conditionKeysOf(m?.policy.document, m?.index);
+    const on = keys.length ? ` (${keys.join(", ")})` : "";
+    return { en: `${denied.check.action} denied by ${where}${on}`, ja: `${denied.check.action} は ${where}${on} により拒否` };
+  }
+  return { en: `${denied.check.action} not allowed by any policy of the caller`, ja: `${denied.check.action} を許可するポリシーがない` };
+}
+
+function conditionKeysOf(document: string | undefined, index: number | undefined): string[] {
+  if (document === undefined || index === undefined) return [];
+  try {
+    const doc = JSON.parse(document) as { Statement?: unknown };
+    const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    const cond = (list[index] as { Condition?: Record<string, Record<string, unknown>> } | undefined)?.Condition ?? {};
+    return [...new Set(Object.values(cond).flatMap((o) => Object.keys(o ?? {})))];
+  } catch {
+    return [];
+  }
+}
+
+export async function replayAttacker(runtime: Runtime, handle: Handle, plan: AttackerPlan): Promise<AttemptResult[]> {
+  const services = allServices();
+  const out: AttemptResult[] = [];
+  for (const attempt of plan.attempts) {
+    const base = { id: attempt.id, title: attempt.title, containment: attempt.containment };
+    if (attempt.door) {
+      const d = judgeDoor(runtime, attempt.door);
+      out.push({ ...base, blocked: !d.possible, reason: d.reason });
+      continue;
+    }
+    const svc = services.find((s) => s.id === attempt.call?.service);
+    if (!svc) throw new Error(`attacker plan: unknown service ${attempt.call?.service}`);
+    // Explained before the call: a call that succeeds may change what the explanation would read.
+    const why = explainDenial(runtime, attempt, plan);
+    const r = await sdkCall(await svc.schemas(), attempt, plan, runtime, handle);
+    if (r.ok) {
+      out.push({ ...base, blocked: false, reason: { en: "still possible: the call succeeds", ja: "まだ可能: 呼び出しが成功する" } });
+    } else if (REFUSALS.has(r.code)) {
+      out.push({
+        ...base,
+        blocked: true,
+        errorCode: r.code,
+        reason: why ?? { en: `${r.code}: ${r.message.split(". Encoded")[0]}`, ja: `${r.code}: ${r.message.split(". Encoded")[0]}` },
+      });
+    } else {
+      // Failed for another reason (the bucket is gone, the image deleted): the door is shut, but not by containment.
+      out.push({
+        ...base,
+        blocked: true,
+        errorCode: r.code,
+        reason: { en: `fails with ${r.code} (not an access denial)`, ja: `${r.code} で失敗 (アクセス拒否ではない)` },
+      });
+    }
+  }
+  return out;
+}

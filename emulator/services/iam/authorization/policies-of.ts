@@ -1,0 +1,157 @@
+/**
+ * The policies that apply to a caller, read from the account's IAM state as it is now: a user's inline and
+ * attached policies and its groups', a role session's role policies and session policies, and the permissions
+ * boundary. Read at every call, so a policy the student attaches takes effect on the next call.
+ */
+
+import type { AuthzPrincipal, PolicySet } from "../../../authz/engine/index.ts";
+import type { NamedPolicy } from "../../../core/authz.ts";
+import type { Runtime } from "../../../core/runtime.ts";
+import type { Principal } from "../../../core/types.ts";
+import { stsStateOf } from "../../sts/sessions.ts";
+import { awsManagedPolicy, isAwsManagedArn } from "../aws-managed-policies.ts";
+import { plainDocument } from "../common.ts";
+import { type IamState, iamStateOf, type StoredPolicy } from "../state.ts";
+
+/** AWS managed documents never change while the range runs: their default version's text, read once. */
+const awsDocuments = new Map<string, string | undefined>();
+
+function defaultDocument(p: StoredPolicy | undefined): string | undefined {
+  const v = p?.Versions.find((x) => x.IsDefaultVersion) ?? p?.Versions[0];
+  return v ? plainDocument(v.Document) : undefined;
+}
+
+function managedPolicy(iam: IamState, arn: string, kind: NamedPolicy["kind"], attachedTo: string): NamedPolicy | undefined {
+  let document: string | undefined;
+  if (isAwsManagedArn(arn)) {
+    if (!awsDocuments.has(arn)) awsDocuments.set(arn, defaultDocument(awsManagedPolicy(arn)));
+    document = awsDocuments.get(arn);
+  } else document = defaultDocument(iam.policies[arn]);
+  if (document === undefined) return undefined;
+  return { kind, name: arn.slice(arn.lastIndexOf("/") + 1), arn, attachedTo, document };
+}
+
+interface PolicyHolder {
+  Arn?: string;
+  InlinePolicies: Record<string, string>;
+  AttachedPolicies: string[];
+}
+
+function policiesOfEntity(iam: IamState, e: PolicyHolder, out: NamedPolicy[]): void {
+  const to = e.Arn ?? "";
+  for (const [name, document] of Object.entries(e.InlinePolicies)) out.push({ kind: "identity", name, attachedTo: to, document: plainDocument(document) });
+  for (const arn of e.AttachedPolicies) {
+    const p = managedPolicy(iam, arn, "identity", to);
+    if (p) out.push(p);
+  }
+}
+
+export interface CallerPolicies {
+  principal: AuthzPrincipal;
+  policies: PolicySet;
+  /** The caller's IAM tags, for aws:PrincipalTag/…. */
+  tags: Record<string, string>;
+  /** The user or role whose policies these are (undefined for root, or when it no longer exists). */
+  entityArn?: string;
+}
+
+function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of list ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? "";
+  return out;
+}
+
+/** The caller's policies. A user or role deleted since the key was issued has none: every call is denied. */
+export function callerPolicies(runtime: Runtime, principal: Principal): CallerPolicies {
+  const iam = iamStateOf(runtime, principal.accountId);
+  if (principal.type === "Root") {
+    return {
+      principal: { type: "Root", arn: principal.arn, accountId: principal.accountId },
+      // The root user is allowed everything its account does not deny by resource policy or SCP.
+      policies: { identity: [{ kind: "identity", name: "(root user)", document: ROOT_DOCUMENT }] },
+      tags: {},
+    };
+  }
+  const identity: NamedPolicy[] = [];
+  if (principal.type === "IAMUser") {
+    const user = iam.users[principal.userName ?? principal.arn.slice(principal.arn.lastIndexOf("/") + 1)];
+    const authzPrincipal: AuthzPrincipal = { type: "IAMUser", arn: principal.arn, accountId: principal.accountId };
+    if (!user || user.Arn !== principal.arn) return { principal: authzPrincipal, policies: { identity }, tags: {} };
+    policiesOfEntity(iam, user, identity);
+    for (const g of user.Groups) {
+      const group = iam.groups[g];
+      if (group) policiesOfEntity(iam, group, identity);
+    }
+    const boundaryArn = user.PermissionsBoundary?.PermissionsBoundaryArn;
+    const boundary = boundaryArn ? managedPolicy(iam, boundaryArn, "boundary", user.Arn ?? "") : undefined;
+    return {
+      principal: authzPrincipal,
+      policies: {
+        identity,
+        ...(boundaryArn ? { boundary: boundary ?? { kind: "boundary", name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT } } : {}),
+      },
+      tags: tagsOf(user.Tags),
+      entityArn: user.Arn,
+    };
+  }
+  // A role session: the role's policies as they are now, and the policies passed when the session was made.
+  const issuer = principal.sessionContext?.sessionIssuer;
+  const roleArn = issuer?.arn ?? "";
+  const authzPrincipal: AuthzPrincipal = { type: "AssumedRole", arn: principal.arn, accountId: principal.accountId, roleArn };
+  const role = issuer ? iam.roles[issuer.userName] : undefined;
+  if (!role || role.Arn !== roleArn) return { principal: authzPrincipal, policies: { identity }, tags: {} };
+  policiesOfEntity(iam, role, identity);
+  const boundaryArn = role.PermissionsBoundary?.PermissionsBoundaryArn;
+  const boundary = boundaryArn ? managedPolicy(iam, boundaryArn, "boundary", roleArn) : undefined;
+  const session = sessionPoliciesOf(runtime, principal);
+  return {
+    principal: authzPrincipal,
+    policies: {
+      identity,
+      ...(boundaryArn ? { boundary: boundary ?? { kind: "boundary", name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT } } : {}),
+      ...(session ? { session } : {}),
+    },
+    tags: tagsOf(role.Tags),
+    entityArn: roleArn,
+  };
+}
+
+/** Session policies (AssumeRole's Policy and PolicyArns) of an STS-issued session; none for other sessions. */
+function sessionPoliciesOf(runtime: Runtime, principal: Principal): NamedPolicy[] | undefined {
+  const s = stsStateOf(runtime, principal.accountId).sessions[principal.accessKeyId];
+  if (!s?.sessionPolicies) return undefined;
+  const iam = iamStateOf(runtime, principal.accountId);
+  const out: NamedPolicy[] = [];
+  if (s.sessionPolicies.document !== undefined) out.push({ kind: "session", name: "session policy", document: s.sessionPolicies.document });
+  for (const arn of s.sessionPolicies.arns ?? []) {
+    out.push(managedPolicy(iam, arn, "session", principal.arn) ?? { kind: "session", name: arn, arn, document: EMPTY_DOCUMENT });
+  }
+  return out;
+}
+
+const ROOT_DOCUMENT = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] });
+/** A policy that no longer exists allows nothing (a boundary pointing at a deleted policy denies everything). */
+const EMPTY_DOCUMENT = JSON.stringify({ Version: "2012-10-17", Statement: [] });
+
+/**
+ * The policies of a user, group or role named by its ARN (simulate-principal-policy's PolicySourceArn): a user's
+ * include its groups'. Undefined when no such entity exists.
+ */
+export function entityPolicies(runtime: Runtime, arn: string): { principal: AuthzPrincipal; identity: NamedPolicy[]; boundary?: NamedPolicy } | undefined {
+  const m = /^arn:aws:iam::(\d{12}):(user|group|role)\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (!m) return undefined;
+  const [, accountId, type, name] = m;
+  const iam = iamStateOf(runtime, accountId);
+  const identity: NamedPolicy[] = [];
+  const entity = type === "user" ? iam.users[name] : type === "role" ? iam.roles[name] : iam.groups[name];
+  if (!entity || entity.Arn !== arn) return undefined;
+  policiesOfEntity(iam, entity, identity);
+  if (type === "user") for (const g of iam.users[name].Groups) if (iam.groups[g]) policiesOfEntity(iam, iam.groups[g], identity);
+  const boundaryArn =
+    type === "group" ? undefined : (entity as { PermissionsBoundary?: { PermissionsBoundaryArn?: string } }).PermissionsBoundary?.PermissionsBoundaryArn;
+  const boundary = boundaryArn
+    ? (managedPolicy(iam, boundaryArn, "boundary", arn) ?? { kind: "boundary" as const, name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT })
+    : undefined;
+  const principal: AuthzPrincipal = type === "role" ? { type: "AssumedRole", arn, accountId, roleArn: arn } : { type: "IAMUser", arn, accountId };
+  return { principal, identity, ...(boundary ? { boundary } : {}) };
+}
