@@ -10,32 +10,32 @@ import type { Door } from "./plan.ts";
 
 export interface DoorResult {
   possible: boolean;
+  /** Why, naming no resource (what a student sees before answering). */
   reason: { en: string; ja: string };
+  /** The resources concerned, for a debrief (--reveal). */
+  detail?: string;
 }
 
 const alive = (i: StoredInstance | undefined) => !!i && !["terminated", "shutting-down"].includes(i.State?.Name ?? "");
 
 function imdsv1(runtime: Runtime, door: Extract<Door, { kind: "imdsv1" }>): DoorResult {
   const inst = ec2StateOf(runtime, runtime.accountId, door.region).instances[door.instanceId];
-  const id = door.instanceId;
-  if (!alive(inst)) return { possible: false, reason: { en: `${id} is terminated`, ja: `${id} は終了済み` } };
+  const detail = `${door.instanceId} (${door.region})`;
+  const shut = (en: string, ja: string): DoorResult => ({ possible: false, reason: { en, ja }, detail });
+  if (!alive(inst)) return shut("the instance is terminated", "インスタンスは終了済み");
   const opts = inst?.MetadataOptions ?? {};
-  if (opts.HttpEndpoint === "disabled")
-    return { possible: false, reason: { en: `the metadata endpoint of ${id} is disabled`, ja: `${id} のメタデータエンドポイントは無効` } };
-  if (opts.HttpTokens === "required")
-    return { possible: false, reason: { en: `${id} requires IMDSv2 tokens`, ja: `${id} は IMDSv2 のトークンを必須にしている` } };
+  if (opts.HttpEndpoint === "disabled") return shut("the instance's metadata endpoint is disabled", "インスタンスのメタデータエンドポイントは無効");
+  if (opts.HttpTokens === "required") return shut("the instance requires IMDSv2 tokens", "インスタンスは IMDSv2 のトークンを必須にしている");
   if (!inst?.IamInstanceProfile)
-    return {
-      possible: false,
-      reason: { en: `${id} has no instance profile: no credentials to steal`, ja: `${id} にインスタンスプロファイルがなく、盗める認証情報がない` },
-    };
+    return shut("the instance has no instance profile: no credentials to steal", "インスタンスにインスタンスプロファイルがなく、盗める認証情報がない");
   const state = inst.State?.Name ?? "";
   return {
     possible: true,
     reason: {
-      en: `IMDSv1 still allowed on ${id} (${state}${state === "stopped" ? ": open again when it starts" : ""})`,
-      ja: `${id} で IMDSv1 がまだ許可されている (${state}${state === "stopped" ? "。起動すれば再び開く" : ""})`,
+      en: `IMDSv1 still allowed on the instance (${state}${state === "stopped" ? ": open again when it starts" : ""})`,
+      ja: `インスタンスで IMDSv1 がまだ許可されている (${state}${state === "stopped" ? "。起動すれば再び開く" : ""})`,
     },
+    detail,
   };
 }
 
@@ -51,19 +51,21 @@ function ssh(runtime: Runtime, door: Extract<Door, { kind: "ssh" }>): DoorResult
       if (open) exposed.push(`${inst.InstanceId} (${region})`);
     }
   }
-  return exposed.length
+  const n = exposed.length;
+  return n
     ? {
         possible: true,
         reason: {
-          en: `port ${door.port} reachable from ${door.sourceIp} on ${exposed.join(", ")}`,
-          ja: `${exposed.join("、")} のポート ${door.port} に ${door.sourceIp} から到達できる`,
+          en: `port ${door.port} reachable from the attacker's address on ${n} ${n === 1 ? "instance" : "instances"}`,
+          ja: `${n} 台のインスタンスのポート ${door.port} に攻撃者のアドレスから到達できる`,
         },
+        detail: exposed.join(", "),
       }
     : {
         possible: false,
         reason: {
-          en: `no instance accepts port ${door.port} from ${door.sourceIp}`,
-          ja: `${door.sourceIp} からポート ${door.port} を受け付けるインスタンスはない`,
+          en: `no instance accepts port ${door.port} from the attacker's address`,
+          ja: `攻撃者のアドレスからポート ${door.port} を受け付けるインスタンスはない`,
         },
       };
 }

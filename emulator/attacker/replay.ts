@@ -24,7 +24,10 @@ export interface AttemptResult {
   blocked: boolean;
   /** The error the attacker got (AccessDenied, ExpiredToken…), for calls. */
   errorCode?: string;
+  /** Why, naming no resource id or address (what a student may see before answering). */
   reason: { en: string; ja: string };
+  /** The resources concerned, for a debrief (replay-attacker --reveal). */
+  detail?: string;
 }
 
 /** Errors that mean the range refused the caller, not the request. */
@@ -179,7 +182,7 @@ export async function replayAttacker(runtime: Runtime, handle: Handle, plan: Att
     const base = { id: attempt.id, title: attempt.title, containment: attempt.containment };
     if (attempt.door) {
       const d = judgeDoor(runtime, attempt.door);
-      out.push({ ...base, blocked: !d.possible, reason: d.reason });
+      out.push({ ...base, blocked: !d.possible, reason: d.reason, ...(d.detail ? { detail: d.detail } : {}) });
       continue;
     }
     const svc = services.find((s) => s.id === attempt.call?.service);

@@ -14,6 +14,7 @@ import { endpointFor } from "./endpoint.ts";
 import { registerGradeCommands } from "./grade.ts";
 import { registerClassCommands } from "./grade-class.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
+import { registerReplayAttackerCommand } from "./replay-attacker.ts";
 
 /** Where env and profile point without --endpoint (endpoint.ts: as `reset` finds the server). */
 const ENDPOINT_DEFAULT = "the server that owns the state directory, else AWS_ENDPOINT_URL, else http://127.0.0.1:4566";
@@ -245,6 +246,7 @@ program
 registerGradeCommands(program, fail);
 registerClassCommands(program, fail);
 registerImportCommand(program);
+registerReplayAttackerCommand(program, fail);
 
 // Not awaited at the top: the bundle runs as a classic script (for V8's code cache), which has no top-level await.
 program.parseAsync(process.argv).catch((e: unknown) => {

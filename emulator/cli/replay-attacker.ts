@@ -30,7 +30,9 @@ const WORDS = {
 
 export function formatAttempts(results: AttemptResult[], lang: Lang, applied: boolean): string {
   const w = WORDS[lang];
-  const lines = results.map((r) => `${r.blocked ? `  ${w.blocked}` : `✗ ${w.possible}`}  ${r.title[lang]}\n      ${r.reason[lang]}`);
+  const lines = results.map(
+    (r) => `${r.blocked ? `  ${w.blocked}` : `✗ ${w.possible}`}  ${r.title[lang]}\n      ${r.reason[lang]}${r.detail ? `\n      ${r.detail}` : ""}`,
+  );
   const blocked = results.filter((r) => r.blocked).length;
   return [...lines, "", w.summary(blocked, results.length) + (applied ? ` — ${w.applied}` : "")].join("\n");
 }
@@ -44,8 +46,9 @@ export function registerReplayAttackerCommand(program: Command, fail: (e: unknow
     .option("--state-dir <dir>", "the running server's state directory")
     .option("--apply", "perform the moves on the range itself: they appear in CloudTrail with their errorCode")
     .option("--json", "machine-readable output")
+    .option("--reveal", "name the instances and addresses concerned (an instructor's debrief: they answer questions)")
     .addOption(new Option("--lang <lang>", "en or ja").choices(["en", "ja"]).default("en"))
-    .action(async (opts: { endpoint?: string; scenario?: string; stateDir?: string; apply?: boolean; json?: boolean; lang: Lang }) => {
+    .action(async (opts: { endpoint?: string; scenario?: string; stateDir?: string; apply?: boolean; json?: boolean; reveal?: boolean; lang: Lang }) => {
       try {
         const stateDir = opts.stateDir ? resolve(opts.stateDir) : defaultStateDir(opts.scenario ?? process.env.IR_RANGE_SCENARIO ?? "secutter");
         const found = opts.endpoint ? { endpoint: opts.endpoint, from: "--endpoint" } : endpointFor(stateDir);
@@ -56,7 +59,9 @@ export function registerReplayAttackerCommand(program: Command, fail: (e: unknow
           headers: { authorization: adminAuthorization(token) },
         });
         if (!res.ok) throw new Error(`${found.endpoint} answered ${res.status} for the attacker's replay`);
-        const { attempts } = (await res.json()) as { attempts: AttemptResult[] };
+        const all = ((await res.json()) as { attempts: AttemptResult[] }).attempts;
+        // The resources concerned answer the scenario's questions: named only in a debrief.
+        const attempts = opts.reveal ? all : all.map(({ detail: _d, ...r }) => r);
         if (opts.json) process.stdout.write(`${JSON.stringify({ applied: !!opts.apply, attempts }, null, 2)}\n`);
         else process.stdout.write(`${attempts.length ? formatAttempts(attempts, opts.lang, !!opts.apply) : "this scenario lists no attacker moves"}\n`);
       } catch (e) {

@@ -270,8 +270,8 @@ export const UNKNOWN_KEY: Record<Lang, (key: string, suggestion?: string) => str
 
 /** The answers template's header. */
 export const TEMPLATE_HEADER: Record<Lang, (scenario: string) => string[]> = {
-  en: (scenario) => [`# ir-range answers for scenario "${scenario}". Fill in each value, then: ir-range grade --answers answers.yaml`],
-  ja: (scenario) => [`# シナリオ「${scenario}」の ir-range 回答ファイル。各値を記入してから実行: ir-range grade --answers answers.yaml --lang ja`],
+  en: (scenario) => [`# ir-range answers for scenario "${scenario}". Fill in each value, then: npx ir-range grade --answers answers.yaml`],
+  ja: (scenario) => [`# シナリオ「${scenario}」の ir-range 回答ファイル。各値を記入してから実行: npx ir-range grade --answers answers.yaml --lang ja`],
 };
 
 export const TEMPLATE_EXAMPLE: Record<Lang, string> = { en: "e.g.", ja: "例:" };
