@@ -363,10 +363,13 @@ const basic: AssessmentInput = {
       // Neither its id nor its title names the user: that is a question's answer.
       id: "other-user-key",
       points: 10,
-      title: t("The other user's access key deactivated", "もう一人のユーザーのアクセスキーを無効化する"),
-      hint: t("aws iam update-access-key --status Inactive", "aws iam update-access-key --status Inactive"),
-      check: "accessKeysDeactivated",
-      params: { user: other.UserName, keys: (other.AccessKeys ?? []).map((k) => k.AccessKeyId) },
+      title: t("The other user's exposed access key no longer works", "もう一人のユーザーの漏えいしたアクセスキーを使えなくする"),
+      hint: t(
+        "Graded by effect: the key's next calls are replayed and must fail. aws iam update-access-key --status Inactive (or attach AWSDenyAll to the user).",
+        "効果で採点します: キーの次の呼び出しを再現し、失敗すれば合格です。aws iam update-access-key --status Inactive (またはユーザーに AWSDenyAll を付ける)。",
+      ),
+      check: "attackerBlocked",
+      params: { attempts: ["list-buckets", "start-web"] },
     },
   ],
   order: [

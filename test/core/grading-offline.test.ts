@@ -265,7 +265,11 @@ describe("grading a class (ir-range submit, ir-range grade-class)", () => {
       points: 0,
       maxPoints: 10,
       passed: false,
-      evidence: ["AKIAEXAMPLEALICE0001 is still Active"], // bob named dev-alice: the key is no secret to him
+      // The exposed key's next moves, replayed on bob's state: his key still works.
+      evidence: [
+        "still possible: The exposed key lists the account's buckets — the call succeeds",
+        "still possible: The exposed key starts the web server (DryRun) — the call succeeds",
+      ],
     });
     expect(grades.students[3].error.code).toBe("wrong-scenario");
 

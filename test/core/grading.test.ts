@@ -175,6 +175,11 @@ describe("what a grade tells the student (issue #16)", () => {
     await range?.stop();
     rmSync(empty, { recursive: true, force: true });
   });
+  // The exposed key's next moves, replayed (recordings/basic/attacker.json): they name nothing a question asks for.
+  const STILL_POSSIBLE = [
+    "still possible: The exposed key lists the account's buckets — the call succeeds",
+    "still possible: The exposed key starts the web server (DryRun) — the call succeeds",
+  ];
   const texts = (r: ReturnType<typeof grade>) => `${JSON.stringify(r)}\n${formatReport(r)}`;
   const item = (r: ReturnType<typeof grade>, id: string) => r.items.find((i) => i.id === id);
 
@@ -185,7 +190,7 @@ describe("what a grade tells the student (issue #16)", () => {
     for (const secret of ["i-0a1b2c3d4e5f60001", "AKIAEXAMPLEALICE0001", "dev-alice", "alice"])
       expect(texts(blind).toLowerCase()).not.toContain(secret.toLowerCase());
     expect(item(blind, "imdsv2")?.evidence).toEqual(["the instance still allows IMDSv1 (HttpTokens optional)"]);
-    expect(item(blind, "other-user-key")?.evidence).toEqual(["the access key is still Active"]);
+    expect(item(blind, "other-user-key")?.evidence).toEqual(STILL_POSSIBLE);
     expect(blind.withheld).toBe(true);
     expect(formatReport(blind)).toContain("--reveal");
 
@@ -193,21 +198,21 @@ describe("what a grade tells the student (issue #16)", () => {
     expect(item(grade(assessment, snap, { "web-instance": "i-0ffffffffffffffff" }), "imdsv2")?.evidence[0]).not.toContain("i-0a1b2c3d4e5f60001");
     const half = grade(assessment, snap, { "web-instance": "i-0a1b2c3d4e5f60001" });
     expect(item(half, "imdsv2")?.evidence).toEqual(["i-0a1b2c3d4e5f60001 still allows IMDSv1 (HttpTokens optional)"]);
-    expect(item(half, "other-user-key")?.evidence).toEqual(["the access key is still Active"]);
+    expect(item(half, "other-user-key")?.evidence).toEqual(STILL_POSSIBLE);
     const answered = grade(assessment, snap, { "web-instance": "i-0a1b2c3d4e5f60001", "other-user": "dev-alice" });
-    expect(item(answered, "other-user-key")?.evidence).toEqual(["AKIAEXAMPLEALICE0001 is still Active"]);
+    expect(item(answered, "other-user-key")?.evidence).toEqual(STILL_POSSIBLE);
     expect(answered.withheld).toBe(false);
 
     const debrief = grade(assessment, snap, {}, "en", { reveal: true });
     expect(item(debrief, "imdsv2")?.evidence).toEqual(["i-0a1b2c3d4e5f60001 still allows IMDSv1 (HttpTokens optional)"]);
-    expect(item(debrief, "other-user-key")?.evidence).toEqual(["AKIAEXAMPLEALICE0001 is still Active"]);
+    expect(item(debrief, "other-user-key")?.evidence).toEqual(STILL_POSSIBLE);
 
     const printed = await cli(["grade", "--endpoint", range.url]);
     expect(printed.code, printed.stderr).toBe(1);
-    expect(printed.stdout).toContain("the access key is still Active");
+    expect(printed.stdout).toContain(STILL_POSSIBLE[0]);
     expect(printed.stdout).not.toContain("AKIAEXAMPLEALICE0001");
     const revealed = await cli(["grade", "--endpoint", range.url, "--reveal"]);
-    expect(revealed.stdout).toContain("AKIAEXAMPLEALICE0001 is still Active");
+    expect(revealed.stdout).toContain(STILL_POSSIBLE[1]);
   });
 
   it("finds the running server as reset does, honours AWS_ENDPOINT_URL, and says when none runs (item 3)", async () => {
