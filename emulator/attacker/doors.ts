@@ -44,7 +44,7 @@ function ssh(runtime: Runtime, door: Extract<Door, { kind: "ssh" }>): DoorResult
   for (const region of door.regions) {
     const ec2 = ec2StateOf(runtime, runtime.accountId, region);
     for (const inst of Object.values(ec2.instances)) {
-      if (!alive(inst)) continue;
+      if (!alive(inst) || (door.keyName !== undefined && inst.KeyName !== door.keyName)) continue;
       const groups = new Set((inst.SecurityGroups ?? []).map((g) => g.GroupId));
       for (const eni of inst.NetworkInterfaces ?? []) for (const g of eni.Groups ?? []) groups.add(g.GroupId);
       const open = [...groups].some((gid) => gid && opensPort(ec2.securityGroups[gid]?.IpPermissions ?? [], door.port, door.sourceIp));

@@ -13,7 +13,14 @@ const actor = z.object({ accessKeyId: z.string().regex(/^(AKIA|ASIA)[A-Z0-9]{16}
 
 const door = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("imdsv1"), instanceId: z.string().regex(/^i-[0-9a-f]+$/), region: z.string() }),
-  z.object({ kind: z.literal("ssh"), sourceIp: z.string(), port: z.number().int().min(1).max(65535), regions: z.array(z.string()).min(1) }),
+  z.object({
+    kind: z.literal("ssh"),
+    sourceIp: z.string(),
+    port: z.number().int().min(1).max(65535),
+    regions: z.array(z.string()).min(1),
+    /** The attacker's key pair: only instances launched with it let them in (deleting it in EC2 does not take it off them). */
+    keyName: z.string().optional(),
+  }),
 ]);
 
 const attempt = z

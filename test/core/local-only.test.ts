@@ -106,6 +106,23 @@ describe("the finding's reproductions are refused and change nothing", () => {
     expect(journalLength()).toBeGreaterThanOrEqual(before);
   });
 
+  it("a web page cannot make the attacker's moves (POST /_ir-range/attacker) nor read their replay", async () => {
+    const before = journalLength();
+    const pages: Record<string, string>[] = [{ origin: "http://evil.example", "content-type": "text/plain" }, { "sec-fetch-site": "cross-site" }];
+    for (const h of pages) {
+      expect((await raw("POST", "/_ir-range/attacker", { ...h, "content-length": "1" }, "x")).status, JSON.stringify(h)).toBe(403);
+      expect((await raw("POST", "/_ir-range/attacker", { ...h, ...bearer(), "content-length": "1" }, "x")).status, JSON.stringify(h)).toBe(403);
+    }
+    expect((await raw("POST", "/_ir-range/attacker")).status).toBe(401);
+    expect((await raw("GET", "/_ir-range/attacker")).status).toBe(401);
+    // Nothing was replayed on the range: no call of the exposed key in the journal.
+    expect(journalLength()).toBe(before);
+    const replay = await raw("GET", "/_ir-range/attacker", bearer());
+    expect(replay.status).toBe(200);
+    expect(JSON.parse(replay.body).attempts.map((a: { id: string }) => a.id)).toEqual(["list-buckets", "start-web"]);
+    expect(journalLength()).toBe(before);
+  });
+
   it("GET /_ir-range/snapshot under a rebound Host, or without the token, returns no secret", async () => {
     // Every IAM user's key is in the state document with its SecretAccessKey (dev-alice's, in this scenario).
     const secret = "SecretAccessKey";
