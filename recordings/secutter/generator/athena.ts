@@ -2,6 +2,7 @@
  * The prepared Athena database `secutter_ir`, as the seed exercise handed it to students: CloudTrail, VPC flow
  * and nginx tables over the evidence bucket, written as the DDL AWS publishes, plus a few named queries.
  */
+import { cloudTrailTableDdl } from "../../../emulator/services/athena/cloudtrail-ddl.ts";
 import { tableFromDdl } from "../../../emulator/services/athena/ddlexec.ts";
 import { ACCOUNT, NAMES } from "./world.ts";
 
@@ -9,38 +10,7 @@ const DB = "secutter_ir";
 const EVIDENCE = `s3://${NAMES.evidence}`;
 
 export const SECUTTER_DDL = {
-  cloudtrail: `CREATE EXTERNAL TABLE cloudtrail_logs (
-  eventversion STRING,
-  useridentity STRUCT<type:STRING, principalid:STRING, arn:STRING, accountid:STRING, invokedby:STRING, accesskeyid:STRING, username:STRING,
-    sessioncontext:STRUCT<attributes:STRUCT<mfaauthenticated:STRING, creationdate:STRING>,
-      sessionissuer:STRUCT<type:STRING, principalid:STRING, arn:STRING, accountid:STRING, username:STRING>, ec2roledelivery:STRING>>,
-  eventtime STRING,
-  eventsource STRING,
-  eventname STRING,
-  awsregion STRING,
-  sourceipaddress STRING,
-  useragent STRING,
-  errorcode STRING,
-  errormessage STRING,
-  requestparameters STRING,
-  responseelements STRING,
-  additionaleventdata STRING,
-  requestid STRING,
-  eventid STRING,
-  resources ARRAY<STRUCT<arn:STRING, accountid:STRING, type:STRING>>,
-  eventtype STRING,
-  apiversion STRING,
-  readonly STRING,
-  recipientaccountid STRING,
-  serviceeventdetails STRING,
-  sharedeventid STRING,
-  vpcendpointid STRING,
-  tlsdetails STRUCT<tlsversion:STRING, ciphersuite:STRING, clientprovidedhostheader:STRING>
-)
-ROW FORMAT SERDE 'com.amazon.emr.hive.serde.CloudTrailSerde'
-STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
-OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
-LOCATION '${EVIDENCE}/AWSLogs/${ACCOUNT}/CloudTrail/'`,
+  cloudtrail: cloudTrailTableDdl(`${EVIDENCE}/AWSLogs/${ACCOUNT}/CloudTrail/`),
   vpcFlow: `CREATE EXTERNAL TABLE vpc_flow_logs (
   version int,
   account_id string,
