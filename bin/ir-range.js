@@ -67,11 +67,12 @@ function runScript(file) {
 }
 
 /**
- * The scripts' import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built, and
+ * The scripts' import() (emulator/core/external.ts): an SDK client as its schemas alone when they were built (unless
+ * asked for whole), and
  * they and other dist/ scripts through the code cache; anything else as given.
  */
-async function importExternal(specifier) {
-  const client = /^@aws-sdk\/(client-[a-z0-9-]+)$/.exec(specifier)?.[1];
+async function importExternal(specifier, opts) {
+  const client = opts?.whole ? undefined : /^@aws-sdk\/(client-[a-z0-9-]+)$/.exec(specifier)?.[1];
   const schemas = client ? join(dist, "schemas", `${client}.cjs`) : "";
   if (schemas && existsSync(schemas)) return runScript(schemas);
   if (specifier.startsWith("file:") && specifier.endsWith(".cjs")) {

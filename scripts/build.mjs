@@ -39,7 +39,7 @@ const launcherImports = {
   name: "launcher-imports",
   setup(b) {
     b.onLoad({ filter: /[\\/]emulator[\\/]core[\\/]external\.ts$/ }, (args) =>
-      args.path === external ? { contents: "export const importExternal = (specifier) => __irImport(specifier);", loader: "js" } : undefined,
+      args.path === external ? { contents: "export const importExternal = (specifier, opts) => __irImport(specifier, opts);", loader: "js" } : undefined,
     );
   },
 };

@@ -5,6 +5,7 @@
  * (`replay-attacker --apply`, journaled like any call).
  */
 import { Readable } from "node:stream";
+import { importExternal } from "../core/external.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { RequestContext } from "../core/types.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
@@ -201,7 +202,8 @@ export async function replayAttacker(runtime: Runtime, handle: Handle, plan: Att
     if (!svc) throw new Error(`attacker plan: unknown service ${attempt.call?.service}`);
     // Explained before the call: a call that succeeds may change what the explanation would read.
     const why = explainDenial(runtime, attempt, plan);
-    const r = await sdkCall(await svc.schemas(), attempt, plan, runtime, handle);
+    // The whole SDK client (the codecs' schemas alone have no Client or Commands in the bundled CLI).
+    const r = await sdkCall(await importExternal(`@aws-sdk/client-${svc.id}`, { whole: true }), attempt, plan, runtime, handle);
     if (r.ok) {
       out.push({ ...base, blocked: false, reason: { en: "the call succeeds", ja: "呼び出しが成功する" } });
     } else if (REFUSALS.has(r.code)) {
