@@ -83,7 +83,7 @@ export function registerGradeCommands(program: Command, fail: (e: unknown) => ne
     .command("answers")
     .description("print an answers.yaml template for a scenario's questions")
     .option("--template", "print the template (the default)")
-    .option("--scenario <name>", "scenario under recordings/ (default: IR_RANGE_SCENARIO, else secutter)")
+    .option("--scenario <name>", "a built-in scenario or one of yours (default: IR_RANGE_SCENARIO, else secutter)")
     .addOption(new Option("--lang <lang>", "en or ja").choices(["en", "ja"]).default("en"))
     .action(async (opts: { scenario?: string; lang: Lang }) => {
       try {

@@ -168,7 +168,7 @@ program
 program
   .command("brief")
   .description("print the scenario's briefing (English and Japanese)")
-  .option("--scenario <name>", "scenario under recordings/")
+  .option("--scenario <name>", "a built-in scenario or one of yours (start --help lists them)")
   .addOption(new Option("--lang <lang>", "en, ja or both").choices(["en", "ja", "both"]).default("both"))
   .action((opts: { scenario?: string; lang: string }) => {
     try {
@@ -183,7 +183,7 @@ program
 program
   .command("env")
   .description("print the export lines for the scenario's responder credentials")
-  .option("--scenario <name>", "scenario under recordings/")
+  .option("--scenario <name>", "a built-in scenario or one of yours (start --help lists them)")
   .option("--endpoint <url>", `the running emulator (default: ${ENDPOINT_DEFAULT})`)
   .option("--state-dir <dir>", "the state directory whose keys to print (default: .ir-range/<scenario>)")
   .action((opts: { scenario?: string; endpoint?: string; stateDir?: string }) => {
@@ -198,7 +198,7 @@ program
 program
   .command("profile")
   .description("write or update [profile ir-range] (endpoint_url, region, credentials) in your AWS config")
-  .option("--scenario <name>", "scenario under recordings/")
+  .option("--scenario <name>", "a built-in scenario or one of yours (start --help lists them)")
   .option("--endpoint <url>", `the running emulator (default: ${ENDPOINT_DEFAULT})`)
   .option("--profile <name>", "profile name", "ir-range")
   .option("--state-dir <dir>", "the state directory whose keys to write (default: .ir-range/<scenario>)")
@@ -224,7 +224,7 @@ program
 program
   .command("reset")
   .description("restore the recording: the account as it was at discovery, an empty journal")
-  .option("--scenario <name>", "scenario under recordings/")
+  .option("--scenario <name>", "a built-in scenario or one of yours (start --help lists them)")
   .option("--state-dir <dir>", "state directory (default: .ir-range/<scenario>)")
   .action(async (opts: { scenario?: string; stateDir?: string }) => {
     const scenario = scenarioName(opts.scenario);
