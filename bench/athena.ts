@@ -14,12 +14,13 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { ObjectMeta, RecordingObjects } from "../emulator/core/records.ts";
 import type { GeneratorOptions, ScenarioContent } from "../emulator/core/scenario.ts";
 import { writeInstalledSecrets } from "../emulator/state/install-credentials.ts";
-import { freePort, ms, rng, table, writeBenchScenario } from "./lib.ts";
+import { benchIam, freePort, ms, rng, table, writeBenchScenario } from "./lib.ts";
 
 const ACCOUNT = "777788889999";
 const BUCKET = "bench-cloudtrail";
 const REGIONS = ["us-east-1", "ap-northeast-1"];
 const creds = { accessKeyId: "AKIABENCHATHENARESP1", secretAccessKey: "benchAthenaResponderSecretKey00000000001" };
+const PRINCIPAL_ID = "AIDABENCHATHENARESP1";
 
 /** eventName, eventSource, readOnly, request parameters. */
 const EVENTS: [string, string, boolean, (r: () => number) => Record<string, unknown> | null][] = [
@@ -194,7 +195,10 @@ export function benchAthenaContent(opts: GeneratorOptions, index: string): Scena
   return {
     accounts: {
       [ACCOUNT]: {
-        global: { s3: { buckets: { [BUCKET]: { name: BUCKET, region: "us-east-1", creationDate: created, objects: {}, deleted: [] } } } },
+        global: {
+          iam: benchIam(ACCOUNT, creds.accessKeyId, PRINCIPAL_ID),
+          s3: { buckets: { [BUCKET]: { name: BUCKET, region: "us-east-1", creationDate: created, objects: {}, deleted: [] } } },
+        },
         regions: {},
       },
     },
@@ -208,7 +212,7 @@ function benchScenario(recordings: string, index: string): void {
     name: "bench-athena",
     accountId: ACCOUNT,
     credentials: creds,
-    principalId: "AIDABENCHATHENARESP1",
+    principalId: PRINCIPAL_ID,
     generator:
       `import { benchAthenaContent } from ${JSON.stringify(new URL("./athena.ts", import.meta.url).pathname)};\n` +
       `export const generate = (opts) => benchAthenaContent(opts, ${JSON.stringify(index)});\n`,

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { AuthzPrincipal, EvaluationRequest, PolicySet } from "../emulator/authz/engine/index.ts";
 import { evaluate } from "../emulator/authz/engine/index.ts";
 import type { ContextValues, NamedPolicy } from "../emulator/core/authz.ts";
-import { percentile, table } from "./lib.ts";
+import { microTimes, percentile, table } from "./lib.ts";
 
 const ACCOUNT = "111122223333";
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/secutter-web`;
@@ -205,25 +205,13 @@ const REQUESTS: [string, EvaluationRequest, PolicySet][] = [
   ],
 ];
 
-/** Per-call µs: median and p95 over batches of calls (one batch's mean is one sample, above the timer's resolution). */
-function time(call: () => unknown, batches = 300, perBatch = 200): { median: number; p95: number } {
-  for (let i = 0; i < 2000; i++) call();
-  const samples: number[] = [];
-  for (let b = 0; b < batches; b++) {
-    const t = performance.now();
-    for (let i = 0; i < perBatch; i++) call();
-    samples.push(((performance.now() - t) * 1000) / perBatch);
-  }
-  return { median: percentile(samples, 50), p95: percentile(samples, 95) };
-}
-
 export function benchAuthzEngine(): string {
   const statements = [...POLICIES.identity, POLICIES.resource!].reduce((n, p) => n + JSON.parse(p.document).Statement.length, 0);
   const rows = [["request", "decision", "median", "p95"]];
   const all: number[] = [];
   for (const [label, request, policies] of REQUESTS) {
     const decision = evaluate(request, policies).decision;
-    const t = time(() => evaluate(request, policies));
+    const t = microTimes(() => evaluate(request, policies));
     all.push(t.median);
     rows.push([label, decision, `${t.median.toFixed(2)} µs`, `${t.p95.toFixed(2)} µs`]);
   }

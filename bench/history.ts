@@ -15,16 +15,16 @@ import { eventIndex, warmLookupIndex } from "../emulator/services/cloudtrail/loo
 import { writeInstalledSecrets } from "../emulator/state/install-credentials.ts";
 import { sdkRequest } from "../test/helpers/wire.ts";
 import { ms, percentile, table, timeCalls, writeBenchScenario } from "./lib.ts";
-import { BENCH_ACCOUNT, BENCH_DETECTOR } from "./synthetic.ts";
+import { BENCH_ACCOUNT, BENCH_DETECTOR, BENCH_RESPONDER } from "./synthetic.ts";
 
-const creds = { accessKeyId: "AKIABENCHRESPONDER01", secretAccessKey: "benchResponderSecretKey00000000000000001" };
+const creds = { accessKeyId: BENCH_RESPONDER.accessKeyId, secretAccessKey: "benchResponderSecretKey00000000000000001" };
 
 function benchScenario(root: string): void {
   writeBenchScenario(root, {
     name: "bench-history",
     accountId: BENCH_ACCOUNT,
     credentials: creds,
-    principalId: "AIDABENCHRESPONDER01",
+    principalId: BENCH_RESPONDER.principalId,
     generator: `export { generate } from ${JSON.stringify(new URL("./synthetic.ts", import.meta.url).pathname)};\n`,
   });
 }

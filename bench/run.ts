@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: figures printed side by side, never asserted in tests.
- * - DescribeInstances over HTTP: ir-range vs moto_server on loopback with equivalent state (bench/describe.ts).
+ * - DescribeInstances over HTTP: ir-range vs moto_server on loopback with equivalent state, and secutter with IAM
+ *   authorization on and off (bench/describe.ts).
+ * - IAM authorization's cost per request, in-process (bench/authorize.ts), and the policy engine alone
+ *   (bench/authz-engine.ts).
  * - start → first answer of `ir-range start` per scenario (median of BENCH_STARTS starts), and the server's memory.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -91,6 +94,12 @@ console.log(table(startRows));
 
 console.log("");
 console.log(await (await import("./describe.ts")).benchDescribe());
+
+console.log("");
+console.log(await (await import("./authorize.ts")).benchAuthorize());
+
+console.log("");
+console.log((await import("./authz-engine.ts")).benchAuthzEngine());
 
 console.log("");
 const { benchHistory } = await import("./history.ts");

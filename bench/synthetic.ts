@@ -3,10 +3,12 @@
 import type { AccountState, CloudTrailRecord } from "../emulator/core/records.ts";
 import { noRecordingObjects } from "../emulator/core/records.ts";
 import type { GeneratorOptions, ScenarioContent } from "../emulator/core/scenario.ts";
-import { rng } from "./lib.ts";
+import { benchIam, rng } from "./lib.ts";
 
 export const BENCH_ACCOUNT = "444455556666";
 export const BENCH_DETECTOR = "b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0";
+/** The benchmark's caller (bench/history.ts signs with this key). */
+export const BENCH_RESPONDER = { accessKeyId: "AKIABENCHRESPONDER01", principalId: "AIDABENCHRESPONDER01" };
 
 const NAMES = [
   "DescribeInstances",
@@ -108,7 +110,7 @@ export function generateBench(events: number, findings: number, anchor: Date): S
     };
   }
   const account: AccountState = {
-    global: {},
+    global: { iam: benchIam(BENCH_ACCOUNT, BENCH_RESPONDER.accessKeyId, BENCH_RESPONDER.principalId) },
     regions: {
       "us-east-1": {
         guardduty: {

@@ -26,6 +26,11 @@ export interface EmulatorOptions {
   clock?: Date;
   recordingsDir?: string;
   log?: (line: string) => void;
+  /**
+   * IAM authorization of every call (default true). Exists only so that `npm run bench` can measure what
+   * authorization costs per request: never set by the CLI, not a user option.
+   */
+  authorization?: boolean;
 }
 
 export interface Emulator {
@@ -51,7 +56,7 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const log = opts.log ?? (() => {});
   for (const s of services) s.lifecycle?.start?.(runtime, { log });
   const router = new ServiceRouter(services);
-  const dispatcher = new Dispatcher(runtime, router, opts.log);
+  const dispatcher = new Dispatcher(runtime, router, opts.log, opts.authorization ?? true);
   return {
     runtime,
     dispatcher,

