@@ -109,10 +109,18 @@ export interface ActionMatcher {
   all: boolean;
   exact: Set<string>;
   patterns: Pattern[];
+  /**
+   * Actions already tried against the patterns, and whether they matched: a document is compiled once and asked
+   * about the same few actions over and over (SecurityAudit has 108 patterns, scanned on every call otherwise).
+   */
+  seen: Map<string, boolean>;
 }
 
+/** At most this many remembered actions per matcher (a few hundred actions exist per service). */
+const SEEN_LIMIT = 2048;
+
 export function compileActions(list: readonly string[]): ActionMatcher {
-  const m: ActionMatcher = { all: false, exact: new Set(), patterns: [] };
+  const m: ActionMatcher = { all: false, exact: new Set(), patterns: [], seen: new Map() };
   for (const a of list) {
     if (a === "*") m.all = true;
     else if (hasWildcard(a)) m.patterns.push(compilePattern([{ text: a, wild: true }], true));
@@ -124,6 +132,16 @@ export function compileActions(list: readonly string[]): ActionMatcher {
 /** `action` is given lowercased by the caller (once per request). */
 export function actionMatches(m: ActionMatcher, action: string): boolean {
   if (m.all || m.exact.has(action)) return true;
-  for (const p of m.patterns) if (patternMatches(p, action, "plain")) return true;
-  return false;
+  if (!m.patterns.length) return false;
+  const known = m.seen.get(action);
+  if (known !== undefined) return known;
+  let found = false;
+  for (const p of m.patterns)
+    if (patternMatches(p, action, "plain")) {
+      found = true;
+      break;
+    }
+  if (m.seen.size >= SEEN_LIMIT) m.seen.clear();
+  m.seen.set(action, found);
+  return found;
 }
