@@ -6,6 +6,7 @@
  */
 import { Readable } from "node:stream";
 import { importExternal } from "../core/external.ts";
+import { statementsOf } from "../core/policy-document.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { RequestContext } from "../core/types.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
@@ -169,14 +170,9 @@ function explainDenial(runtime: Runtime, attempt: Attempt, plan: AttackerPlan): 
 
 function conditionKeysOf(document: string | undefined, index: number | undefined): string[] {
   if (document === undefined || index === undefined) return [];
-  try {
-    const doc = JSON.parse(document) as { Statement?: unknown };
-    const list = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-    const cond = (list[index] as { Condition?: Record<string, Record<string, unknown>> } | undefined)?.Condition ?? {};
-    return [...new Set(Object.values(cond).flatMap((o) => Object.keys(o ?? {})))];
-  } catch {
-    return [];
-  }
+  const cond = statementsOf(document)[index]?.Condition;
+  if (!cond || typeof cond !== "object" || Array.isArray(cond)) return [];
+  return [...new Set(Object.values(cond).flatMap((o) => (o && typeof o === "object" && !Array.isArray(o) ? Object.keys(o) : [])))];
 }
 
 /** Why the range refused the caller itself (no policy decision to name). */

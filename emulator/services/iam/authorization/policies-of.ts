@@ -116,48 +116,42 @@ function buildCallerPolicies(runtime: Runtime, principal: Principal): CallerPoli
       tags: {},
     };
   }
-  const identity: NamedPolicy[] = [];
   if (principal.type === "IAMUser") {
     const user = iam.users[principal.userName ?? principal.arn.slice(principal.arn.lastIndexOf("/") + 1)];
     const authzPrincipal: AuthzPrincipal = { type: "IAMUser", arn: principal.arn, accountId: principal.accountId };
-    if (!user || user.Arn !== principal.arn) return { principal: authzPrincipal, policies: { identity }, tags: {} };
-    policiesOfEntity(iam, user, identity);
-    for (const g of user.Groups) {
-      const group = iam.groups[g];
-      if (group) policiesOfEntity(iam, group, identity);
-    }
-    const boundaryArn = user.PermissionsBoundary?.PermissionsBoundaryArn;
-    const boundary = boundaryArn ? managedPolicy(iam, boundaryArn, "boundary", user.Arn ?? "") : undefined;
-    return {
-      principal: authzPrincipal,
-      policies: {
-        identity,
-        ...(boundaryArn ? { boundary: boundary ?? { kind: "boundary", name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT } } : {}),
-      },
-      tags: tagsOf(user.Tags),
-      entityArn: user.Arn,
-    };
+    if (!user || user.Arn !== principal.arn) return { principal: authzPrincipal, policies: { identity: [] }, tags: {} };
+    return { principal: authzPrincipal, policies: entitySet(iam, user), tags: tagsOf(user.Tags), entityArn: user.Arn };
   }
   // A role session: the role's policies as they are now, and the policies passed when the session was made.
   const issuer = principal.sessionContext?.sessionIssuer;
   const roleArn = issuer?.arn ?? "";
-  const authzPrincipal: AuthzPrincipal = { type: "AssumedRole", arn: principal.arn, accountId: principal.accountId, roleArn };
+  const authzPrincipal: AuthzPrincipal = { type: "AssumedRole", arn: principal.arn, accountId: principal.accountId, ...(issuer ? { roleArn } : {}) };
   const role = issuer ? iam.roles[issuer.userName] : undefined;
-  if (!role || role.Arn !== roleArn) return { principal: authzPrincipal, policies: { identity }, tags: {} };
-  policiesOfEntity(iam, role, identity);
-  const boundaryArn = role.PermissionsBoundary?.PermissionsBoundaryArn;
-  const boundary = boundaryArn ? managedPolicy(iam, boundaryArn, "boundary", roleArn) : undefined;
+  if (!role || role.Arn !== roleArn) return { principal: authzPrincipal, policies: { identity: [] }, tags: {} };
   const session = sessionPoliciesOf(runtime, principal);
   return {
     principal: authzPrincipal,
-    policies: {
-      identity,
-      ...(boundaryArn ? { boundary: boundary ?? { kind: "boundary", name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT } } : {}),
-      ...(session ? { session } : {}),
-    },
+    policies: { ...entitySet(iam, role), ...(session ? { session } : {}) },
     tags: tagsOf(role.Tags),
     entityArn: roleArn,
   };
+}
+
+/** A user's, group's or role's own policies (a user's groups' with them) and its permissions boundary. */
+function entitySet(
+  iam: IamState,
+  entity: PolicyHolder & { Groups?: string[]; PermissionsBoundary?: { PermissionsBoundaryArn?: string } },
+): { identity: NamedPolicy[]; boundary?: NamedPolicy } {
+  const identity: NamedPolicy[] = [];
+  policiesOfEntity(iam, entity, identity);
+  for (const g of entity.Groups ?? []) if (iam.groups[g]) policiesOfEntity(iam, iam.groups[g], identity);
+  const boundaryArn = entity.PermissionsBoundary?.PermissionsBoundaryArn;
+  return boundaryArn ? { identity, boundary: managedOrEmpty(iam, boundaryArn, "boundary", entity.Arn ?? "") } : { identity };
+}
+
+/** A managed policy by ARN; one that no longer exists takes part as a document that allows nothing. */
+function managedOrEmpty(iam: IamState, arn: string, kind: NamedPolicy["kind"], attachedTo: string): NamedPolicy {
+  return managedPolicy(iam, arn, kind, attachedTo) ?? { kind, name: arn, arn, document: EMPTY_DOCUMENT };
 }
 
 /** Session policies (AssumeRole's Policy and PolicyArns) of an STS-issued session; none for other sessions. */
@@ -168,7 +162,7 @@ function sessionPoliciesOf(runtime: Runtime, principal: Principal): NamedPolicy[
   const out: NamedPolicy[] = [];
   if (s.sessionPolicies.document !== undefined) out.push({ kind: "session", name: "session policy", document: s.sessionPolicies.document });
   for (const arn of s.sessionPolicies.arns ?? []) {
-    out.push(managedPolicy(iam, arn, "session", principal.arn) ?? { kind: "session", name: arn, arn, document: EMPTY_DOCUMENT });
+    out.push(managedOrEmpty(iam, arn, "session", principal.arn));
   }
   return out;
 }
@@ -186,16 +180,8 @@ export function entityPolicies(runtime: Runtime, arn: string): { principal: Auth
   if (!m) return undefined;
   const [, accountId, type, name] = m;
   const iam = iamStateOf(runtime, accountId);
-  const identity: NamedPolicy[] = [];
   const entity = type === "user" ? iam.users[name] : type === "role" ? iam.roles[name] : iam.groups[name];
   if (!entity || entity.Arn !== arn) return undefined;
-  policiesOfEntity(iam, entity, identity);
-  if (type === "user") for (const g of iam.users[name].Groups) if (iam.groups[g]) policiesOfEntity(iam, iam.groups[g], identity);
-  const boundaryArn =
-    type === "group" ? undefined : (entity as { PermissionsBoundary?: { PermissionsBoundaryArn?: string } }).PermissionsBoundary?.PermissionsBoundaryArn;
-  const boundary = boundaryArn
-    ? (managedPolicy(iam, boundaryArn, "boundary", arn) ?? { kind: "boundary" as const, name: boundaryArn, arn: boundaryArn, document: EMPTY_DOCUMENT })
-    : undefined;
   const principal: AuthzPrincipal = type === "role" ? { type: "AssumedRole", arn, accountId, roleArn: arn } : { type: "IAMUser", arn, accountId };
-  return { principal, identity, ...(boundary ? { boundary } : {}) };
+  return { principal, ...entitySet(iam, entity) };
 }

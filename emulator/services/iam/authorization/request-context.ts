@@ -7,8 +7,6 @@ import type { ContextValues } from "../../../core/authz.ts";
 import type { RequestContext } from "../../../core/types.ts";
 import type { CallerPolicies } from "./policies-of.ts";
 
-const PRINCIPAL_TYPE = { IAMUser: "User", AssumedRole: "AssumedRole", Root: "Account" } as const;
-
 export function globalContext(ctx: RequestContext, caller: CallerPolicies): ContextValues {
   const p = ctx.principal;
   const out: ContextValues = {
@@ -20,15 +18,12 @@ export function globalContext(ctx: RequestContext, caller: CallerPolicies): Cont
     // best practice) must not lock out the student, whose real-world call would have used TLS.
     "aws:SecureTransport": "true",
     "aws:RequestedRegion": ctx.region,
-    "aws:PrincipalAccount": p.accountId,
-    "aws:PrincipalType": PRINCIPAL_TYPE[p.type],
-    // For a role session AWS gives the role's ARN, not the session's.
-    "aws:PrincipalArn": p.sessionContext?.sessionIssuer.arn ?? p.arn,
+    // aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType and aws:username the engine derives from the caller
+    // (authz/engine/context.ts); aws:userid it cannot (AIDA…, AROA…:session).
     "aws:userid": p.principalId,
     "aws:PrincipalIsAWSService": "false",
     "aws:ViaAWSService": "false",
   };
-  if (p.type === "IAMUser" && p.userName) out["aws:username"] = p.userName;
   for (const [k, v] of Object.entries(caller.tags)) out[`aws:PrincipalTag/${k}`] = v;
   if (caller.tags && Object.keys(caller.tags).length) out["aws:PrincipalTagKeys"] = Object.keys(caller.tags);
   // Only temporary credentials carry an issue time and an MFA flag (AWS leaves both out for long-term keys).
