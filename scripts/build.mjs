@@ -150,6 +150,22 @@ async function warmCodeCaches() {
     rmSync(state, { recursive: true, force: true });
   }
 }
+/**
+ * The built-in scenarios authored as timelines, built into recordings/<name>/build/ by running them through the range
+ * (only when their timeline changed since the last build), so no test or first start waits for it.
+ */
+async function buildTimelineScenarios() {
+  const { spawnSync } = await import("node:child_process");
+  for (const name of readdirSync(recordings).sort()) {
+    const manifest = join(recordings, name, "scenario.json");
+    if (!existsSync(manifest) || JSON.parse(readFileSync(manifest, "utf8")).timeline !== true) continue;
+    process.stderr.write(`ir-range: building scenario ${name} from its timeline…\n`);
+    const r = spawnSync(process.execPath, [join(root, "bin", "ir-range.js"), "scenario", "build", name, "--if-stale"], { stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) throw new Error(`scenario ${name} did not build (exit ${r.status})`);
+  }
+}
+await buildTimelineScenarios();
+
 // The signer comes from devDependencies: an install without them (`npm ci --omit=dev`) builds without caches.
 await warmCodeCaches().catch((e) => console.warn(`build: code caches not prepared (${e.message}); the first \`npx ir-range start\` writes them`));
 process.stderr.write(`ir-range: built dist/ in ${Math.round((Date.now() - started) / 1000)} s\n`);

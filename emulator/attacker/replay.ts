@@ -4,19 +4,17 @@
  * with the reason. The caller decides where: a copy of the student's state (grading) or the live range
  * (`replay-attacker --apply`, journaled like any call).
  */
-import { Readable } from "node:stream";
 import { importExternal } from "../core/external.ts";
 import { statementsOf } from "../core/policy-document.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { RequestContext } from "../core/types.ts";
-import type { WireRequest, WireResponse } from "../protocols/wire.ts";
-import { fromFetch, responseParts } from "../server/http-wire.ts";
+import { type Handle, inProcessHandler } from "../server/in-process-sdk.ts";
 import { decide } from "../services/iam/authorization/authorize.ts";
 import { allServices } from "../services/index.ts";
 import { judgeDoor } from "./doors.ts";
 import type { AttackerPlan, Attempt } from "./plan.ts";
 
-export type Handle = (req: WireRequest, conn: { sourceIp: string }) => Promise<WireResponse>;
+export type { Handle } from "../server/in-process-sdk.ts";
 
 export interface AttemptResult {
   id: string;
@@ -44,45 +42,6 @@ const REFUSALS = new Set([
   "InvalidAccessKeyId",
   "UnrecognizedClientException",
 ]);
-
-/** A smithy request handler that hands the SDK's signed request to the range in-process, from the attacker's address. */
-function inProcessHandler(handle: Handle, sourceIp: string) {
-  return {
-    async handle(request: {
-      method: string;
-      protocol: string;
-      hostname: string;
-      port?: number;
-      path: string;
-      query?: Record<string, string | string[] | null>;
-      headers: Record<string, string>;
-      body?: unknown;
-    }) {
-      const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(request.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x ?? "");
-      const q = qs.toString();
-      const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}${q ? `?${q}` : ""}`;
-      const body =
-        request.body === undefined || request.body === null
-          ? undefined
-          : typeof request.body === "string"
-            ? request.body
-            : Buffer.from(request.body as Uint8Array);
-      const wire = await handle(await fromFetch(new Request(url, { method: request.method, headers: request.headers, body })), { sourceIp });
-      const { body: out, init } = responseParts(wire, request.method);
-      const buf =
-        out === null
-          ? Buffer.alloc(0)
-          : typeof out === "string" || Buffer.isBuffer(out)
-            ? Buffer.from(out)
-            : Buffer.from(await new Response(out).arrayBuffer());
-      // The shape smithy's HttpResponse.isInstance accepts.
-      return { response: { statusCode: init.status, headers: init.headers, body: Readable.from([buf]) } };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-  };
-}
 
 type SdkModule = Record<string, unknown>;
 

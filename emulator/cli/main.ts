@@ -15,6 +15,7 @@ import { registerGradeCommands } from "./grade.ts";
 import { registerClassCommands } from "./grade-class.ts";
 import { registerImportCommand } from "./import-cloudtrail.ts";
 import { registerReplayAttackerCommand } from "./replay-attacker.ts";
+import { registerScenarioCommands } from "./scenario.ts";
 
 /** Where env and profile point without --endpoint (endpoint.ts: as `reset` finds the server). */
 const ENDPOINT_DEFAULT = "the server that owns the state directory, else AWS_ENDPOINT_URL, else http://127.0.0.1:4566";
@@ -247,6 +248,7 @@ registerGradeCommands(program, fail);
 registerClassCommands(program, fail);
 registerImportCommand(program);
 registerReplayAttackerCommand(program, fail);
+registerScenarioCommands(program, fail);
 
 // Not awaited at the top: the bundle runs as a classic script (for V8's code cache), which has no top-level await.
 program.parseAsync(process.argv).catch((e: unknown) => {

@@ -1,5 +1,5 @@
 /** Identifiers in AWS's shapes. Random ids come from crypto at run time; recordings use their own seeded generator. */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "./entropy.ts";
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
 

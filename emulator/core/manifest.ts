@@ -46,6 +46,8 @@ export const manifestSchema = z.object({
   briefing: z.object({ en: z.string(), ja: z.string() }),
   /** A module (relative to the recording) whose generate() builds state, objects and history. */
   generator: z.optional(z.string()),
+  /** The recording is built from timeline/*.yaml (docs/scenarios.md, "Authoring a scenario as a timeline") into build/. */
+  timeline: z.optional(z.boolean()),
   /** The responder's credential label used for printed exports and profiles. */
   responder: z._default(z.string(), "responder"),
 });

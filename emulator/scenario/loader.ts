@@ -7,7 +7,7 @@ import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as z from "zod/mini";
 import { importExternal } from "../core/external.ts";
-import { formatIssues, manifestSchema } from "../core/manifest.ts";
+import { formatIssues, manifestSchema, type ScenarioManifest } from "../core/manifest.ts";
 import { PROJECT_ROOT } from "../core/paths.ts";
 import type { AccountState, CloudTrailRecord, ObjectMeta, RecordingObjects } from "../core/records.ts";
 import type { LoadedScenario, ScenarioContent, ScenarioGenerator } from "../core/scenario.ts";
@@ -15,6 +15,7 @@ import { etagOf } from "../services/s3/object-store.ts";
 import { isScenarioName, locateScenario, namesIn, RECORDINGS_DIR, ScenarioError } from "./catalog.ts";
 import { readJsonLines } from "./json-lines.ts";
 import { shiftTimes } from "./time-shift.ts";
+import { isBuildFresh } from "./timeline/output.ts";
 import { lazyMeta, shiftLogBody, shiftLogKey } from "./trail-log-objects.ts";
 
 export { RECORDINGS_DIR, ScenarioError };
@@ -138,6 +139,15 @@ function recordedHistory(dir: string, delta: number): Iterable<CloudTrailRecord>
   return history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 }
 
+/** The folder of a timeline scenario's recording, built first when missing or older than its timeline. */
+async function builtRecording(dir: string, manifest: ScenarioManifest): Promise<string> {
+  // Asked with the file system alone; the builder (YAML, zod, the SDK clients) loads only when it has work.
+  if (isBuildFresh(dir)) return join(dir, "build");
+  const { build } = await import("./timeline/index.ts");
+  const r = await build(dir, manifest, { ifStale: true, log: (line) => process.stderr.write(`${line}\n`) });
+  return r.out;
+}
+
 /**
  * Loads a scenario by name: from `root` when given (that folder only), else from the first folder of the search
  * path that has it (built-in recordings/, then the user's folders: catalog.ts).
@@ -164,13 +174,15 @@ export function loadScenario(name: string, root?: string): LoadedScenario {
       return mod.generate({ manifest, anchor });
     }
     const delta = anchor.getTime() - recorded;
-    const stateFile = join(dir, "state.json");
+    // A timeline scenario is read from its build, made (or made again, when its timeline changed) on first need.
+    const data = manifest.timeline ? await builtRecording(dir, manifest) : dir;
+    const stateFile = join(data, "state.json");
     const state = stateSchema.safeParse(readJson(stateFile));
     if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
     return {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
-      objects: directoryObjects(join(dir, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta),
-      history: recordedHistory(dir, delta),
+      objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta),
+      history: recordedHistory(data, delta),
     };
   };
   return { manifest, dir, briefing, content };

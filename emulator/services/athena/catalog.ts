@@ -1,5 +1,5 @@
 /** Athena's catalog, workgroup and named-query operations over the Athena state. */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../core/entropy.ts";
 import type {
   BatchGetNamedQueryCommandInput,
   BatchGetNamedQueryCommandOutput,

@@ -1,5 +1,5 @@
 /** Query executions: Start/Get/Stop/List/BatchGet, results from a bounded cache or the output CSV, and the run loop. */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../core/entropy.ts";
 import type {
   BatchGetQueryExecutionCommandInput,
   BatchGetQueryExecutionCommandOutput,

@@ -1,5 +1,6 @@
 /** Multipart uploads (the CLI switches to them for files over 8 MB): parts are blobs until completion joins them. */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { randomBytes } from "../../core/entropy.ts";
 import type {
   AbortMultipartUploadCommandInput,
   AbortMultipartUploadCommandOutput,

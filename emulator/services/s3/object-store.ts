@@ -5,6 +5,7 @@
  * ever becomes a path, and a rolled-back write leaves at most an unreferenced blob.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { randomBytes as idBytes } from "../../core/entropy.ts";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { AccountState, ObjectMeta, RecordingObjects } from "../../core/records.ts";
@@ -73,7 +74,7 @@ export interface S3State {
 
 /** AWS version ids are 32 url-safe characters. */
 export function newVersionId(): string {
-  return randomBytes(24).toString("base64url").replace(/-/g, ".");
+  return idBytes(24).toString("base64url").replace(/-/g, ".");
 }
 
 export function etagOf(body: Buffer): string {

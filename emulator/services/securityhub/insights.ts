@@ -2,7 +2,7 @@
  * Insights: findings that meet a filter, counted by one attribute. Security Hub's managed insights (the ones whose
  * filters this range's findings can meet, with their ARNs, names and filters from the user guide) and custom ones.
  */
-import { randomUUID } from "node:crypto";
+import { randomUUID } from "../../core/entropy.ts";
 import type {
   AwsSecurityFindingFilters,
   CreateInsightCommandInput,

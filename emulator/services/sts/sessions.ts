@@ -1,5 +1,5 @@
 /** Temporary credentials: AssumeRole and GetSessionToken issue ASIA keys whose sessions then sign requests. */
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../core/entropy.ts";
 import type {
   AssumeRoleCommandInput,
   AssumeRoleCommandOutput,
