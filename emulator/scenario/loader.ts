@@ -17,6 +17,7 @@ import { readJsonLines } from "./json-lines.ts";
 import { shiftTimes } from "./time-shift.ts";
 import { isBuildFresh } from "./timeline/output.ts";
 import { lazyMeta, shiftLogBody, shiftLogKey } from "./trail-log-objects.ts";
+import { shiftWebLogBody, shiftWebLogKey } from "./web-log-objects.ts";
 
 export { RECORDINGS_DIR, ScenarioError };
 
@@ -59,11 +60,16 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
           if (st.isDirectory()) walk(file);
           else {
             const key = relative(join(root, bucket), file).split(sep).join("/");
+            // Logs whose names and lines hold times move with the recording; other objects are served as they are.
             const log = shiftLogKey(key, deltaMs);
+            const web = log ? undefined : shiftWebLogKey(key, deltaMs);
             let entry: Entry;
             if (log) {
               const body = () => shiftLogBody(readFileSync(file), deltaMs);
               entry = { meta: lazyMeta(log.key, log.written, body), body };
+            } else if (web) {
+              const body = () => shiftWebLogBody(readFileSync(file), deltaMs);
+              entry = { meta: lazyMeta(web.key, web.written, body), body };
             } else {
               const body = readFileSync(file);
               entry = { meta: { key, size: st.size, etag: etagOf(body), lastModified }, file };

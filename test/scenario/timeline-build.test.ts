@@ -7,19 +7,27 @@ import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { gunzipSync } from "node:zlib";
 import { CloudTrailClient, GetTrailStatusCommand, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../../emulator/scenario/loader.ts";
 import { BuildError, build, check } from "../../emulator/scenario/timeline/index.ts";
 import { newScenario } from "../../emulator/scenario/timeline/new.ts";
-import { promisify } from "node:util";
 import { BIN } from "../helpers/cli-process.ts";
 import { startTestServer } from "../helpers/emulator.ts";
 
 const run = promisify(execFile);
 
-type Rec = Record<string, unknown> & { eventName: string; eventTime: string; sourceIPAddress: string; errorCode?: string; userIdentity: { userName?: string; accessKeyId?: string } };
+type Rec = Record<string, unknown> & {
+  eventName: string;
+  eventTime: string;
+  sourceIPAddress: string;
+  errorCode?: string;
+  userIdentity: { userName?: string; accessKeyId?: string };
+};
 
 const root = mkdtempSync(join(tmpdir(), "ir-range-timeline-"));
 const dir = join(root, "demo");
@@ -123,7 +131,10 @@ describe("building a timeline", () => {
     cpSync(dir, join(copy, "demo"), { recursive: true });
     const before = readFileSync(join(copy, "demo", "build", "build.json"), "utf8");
     const attack = join(copy, "demo", "timeline", "attack.yaml");
-    writeFileSync(attack, readFileSync(attack, "utf8").replace("UserName: backup-svc }", "UserName: svc-backup }").replace("UserName: backup-svc }", "UserName: svc-backup }"));
+    writeFileSync(
+      attack,
+      readFileSync(attack, "utf8").replace("UserName: backup-svc }", "UserName: svc-backup }").replace("UserName: backup-svc }", "UserName: svc-backup }"),
+    );
     const content = await loadScenario("demo", copy).content(new Date("2027-01-10T10:00:00Z"));
     expect(readFileSync(join(copy, "demo", "build", "build.json"), "utf8")).not.toBe(before);
     expect(Object.keys((content.accounts["444455556666"].global.iam as { users: object }).users)).toContain("svc-backup");
@@ -184,7 +195,9 @@ describe("scenario check", () => {
       'timeline/zz.yaml:4: call: Unrecognized key: "inptu"',
     ]);
     expect(problemsWith("zz.yaml", "timeline:\n  - at: -1h\n    actor: [oops\n")[0]).toMatch(/^timeline\/zz\.yaml:4: /);
-    expect(problemsWith("zz.yaml", "actors:\n  dev:\n    user: someone-else\n")).toEqual([expect.stringMatching(/^timeline\/zz\.yaml:2: actors\.dev is defined twice \(first at timeline\/world\.yaml:\d+\)/)]);
+    expect(problemsWith("zz.yaml", "actors:\n  dev:\n    user: someone-else\n")).toEqual([
+      expect.stringMatching(/^timeline\/zz\.yaml:2: actors\.dev is defined twice \(first at timeline\/world\.yaml:\d+\)/),
+    ]);
   });
 });
 
@@ -205,7 +218,9 @@ describe("the scenario commands", () => {
     writeFileSync(attack, readFileSync(attack, "utf8").replace("operation: ListUsers", "operation: ListUser"));
     const failed = await run(process.execPath, [BIN, "scenario", "check", "my-incident"], { env }).catch((e: { code: number; stdout: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
-    expect((failed as { stdout: string }).stdout).toContain('my-incident/timeline/attack.yaml:8: iam has no operation "ListUser" in the range (did you mean ListUsers?)');
+    expect((failed as { stdout: string }).stdout).toContain(
+      'my-incident/timeline/attack.yaml:8: iam has no operation "ListUser" in the range (did you mean ListUsers?)',
+    );
   }, 60_000);
 
   it("stops at a call that fails unexpectedly, naming its file and line and AWS's error", async () => {
@@ -219,5 +234,59 @@ describe("the scenario commands", () => {
     const err = await build(join(folder, "demo"), loadScenario("demo", folder).manifest).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuildError);
     expect((err as Error).message).toMatch(/^timeline\/zz\.yaml:2: iam:GetUser as intruder failed: NoSuchEntity: /);
+  }, 60_000);
+});
+
+describe("web requests", () => {
+  it("become the server's access log (hourly, gzipped, in its bucket) and its flows, moved in time on load", async () => {
+    const folder = join(root, "web");
+    cpSync(dir, join(folder, "demo"), { recursive: true });
+    rmSync(join(folder, "demo", "build"), { recursive: true, force: true });
+    writeFileSync(
+      join(folder, "demo", "timeline", "web.yaml"),
+      [
+        "network:",
+        "  - region: ap-northeast-1",
+        "    vpcId: vpc-0a0a0a0a0a0a0a0a0",
+        "    cidr: 10.1.0.0/16",
+        "    defaultSecurityGroupId: sg-0a0a0a0a0a0a0a0a0",
+        "    subnets: [{ subnetId: subnet-0a0a0a0a0a0a0a0a0, cidr: 10.1.1.0/24, zone: ap-northeast-1a, public: true }]",
+        "images:",
+        "  - { region: ap-northeast-1, imageId: ami-0f0f0f0f0f0f0f0f0, name: al2023-ami-2023.4.20240513.0-kernel-6.1-x86_64, imdsSupport: v2.0 }",
+        "setup:",
+        "  - actor: admin",
+        "    call: { service: s3, operation: CreateBucket, input: { Bucket: \"web-logs-${account}\", CreateBucketConfiguration: { LocationConstraint: ap-northeast-1 } } }",
+        "  - actor: admin",
+        "    call: { service: ec2, operation: RunInstances, input: { ImageId: ami-0f0f0f0f0f0f0f0f0, InstanceType: t3.micro, MinCount: 1, MaxCount: 1, SubnetId: subnet-0a0a0a0a0a0a0a0a0 } }",
+        "    save: site",
+        "webLogs:",
+        "  - { instance: site, bucket: \"web-logs-${account}\", prefix: nginx/, utcOffset: '+09:00' }",
+        "timeline:",
+        "  - at: -7h",
+        "    for: 30m",
+        "    web: { src: 198.51.100.77, dst: instance:site, path: /.env, status: 404, bytes: 153, userAgent: curl/8.4.0, count: 3 }",
+        "",
+      ].join("\n"),
+    );
+    await build(join(folder, "demo"), loadScenario("demo", folder).manifest);
+    const server = await startTestServer({ scenario: "demo", recordingsDir: folder, clock: "2027-01-10T12:00:00Z" });
+    try {
+      const s3 = new S3Client(server.sdk());
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: "web-logs-444455556666", Prefix: "nginx/" }));
+      // -7h from a discovery moved to 10:00Z: 03:00Z, the file of that UTC hour.
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(["nginx/access.log-2027011003.gz"]);
+      const body = await s3.send(new GetObjectCommand({ Bucket: "web-logs-444455556666", Key: "nginx/access.log-2027011003.gz" }));
+      const lines = gunzipSync(Buffer.from(await body.Body!.transformToByteArray()))
+        .toString("utf8")
+        .trim()
+        .split("\n");
+      expect(lines).toEqual([
+        '198.51.100.77 - - [10/Jan/2027:12:00:00 +0900] "GET /.env HTTP/1.1" 404 153 "-" "curl/8.4.0"',
+        '198.51.100.77 - - [10/Jan/2027:12:10:00 +0900] "GET /.env HTTP/1.1" 404 153 "-" "curl/8.4.0"',
+        '198.51.100.77 - - [10/Jan/2027:12:20:00 +0900] "GET /.env HTTP/1.1" 404 153 "-" "curl/8.4.0"',
+      ]);
+    } finally {
+      await server.stop();
+    }
   }, 60_000);
 });

@@ -26,9 +26,9 @@ import { RangeRuntime } from "../../state/runtime.ts";
 import { Rng } from "../prng.ts";
 import { Credentials } from "./credentials.ts";
 import { interpolate, type Scope } from "./interpolate.ts";
-import type { BuildOutput, ResolvedDns, ResolvedFlow } from "./model.ts";
+import type { BuildOutput, ResolvedDns, ResolvedFlow, ResolvedWeb } from "./model.ts";
 import type { Locator } from "./read.ts";
-import type { CallStep, DnsStep, FlowStep, SignInStep, Timeline } from "./schema.ts";
+import type { CallStep, DnsStep, FlowStep, SignInStep, Timeline, WebStep } from "./schema.ts";
 import { type Scheduled, schedule } from "./steps.ts";
 import { durationMs, isoSeconds, timeOf } from "./times.ts";
 import { initialWorld } from "./world.ts";
@@ -200,6 +200,7 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
       const signIns: CloudTrailRecord[] = [];
       const flows: ResolvedFlow[] = [];
       const dns: ResolvedDns[] = [];
+      const web: ResolvedWeb[] = [];
       const callCount = new Map<string, number>();
       const plan = schedule(tl, discovery, rng);
       log(`running ${plan.length} steps from ${isoSeconds(start)} to ${isoSeconds(plan.at(-1)?.at ?? start)}`);
@@ -319,6 +320,46 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
               query: interpolate(d.query, scope),
               count: d.count ?? 1,
             });
+          } else if ("web" in step) {
+            const w = (step as WebStep).web;
+            const server = resolveEnd(w.dst, scope, runtime, saved);
+            if (!server.local) throw new Error("web.dst must be instance:<save>");
+            const src = interpolate(w.src, scope);
+            const count = w.count ?? 1;
+            const span = durationMs((step as WebStep).for ?? "0s");
+            const times = Array.from({ length: count }, (_, i) => s.at + Math.floor((span * i) / count));
+            const bytes = w.bytes ?? 512;
+            web.push({
+              step: s.path[1] as number,
+              instanceId: server.local.instanceId,
+              region: server.local.region,
+              src,
+              method: w.method ?? "GET",
+              path: interpolate(w.path, scope),
+              status: w.status ?? 200,
+              bytes,
+              userAgent: interpolate(w.userAgent ?? "-", scope),
+              referer: interpolate(w.referer ?? "-", scope),
+              times,
+            });
+            // The same requests as the flow logs see them: one connection each, the response the larger direction.
+            const { region: _r, ...local } = server.local;
+            flows.push({
+              step: s.path[1] as number,
+              start: s.at,
+              end: s.at + Math.max(span, 1000),
+              region: server.local.region,
+              src,
+              dst: server.ip,
+              dstPort: w.port ?? 80,
+              protocol: "tcp",
+              connections: count,
+              packets: count * 6,
+              bytes: count * (420 + w.path.length),
+              replyBytes: count * (bytes + 250),
+              action: "ACCEPT",
+              local: { ...local, side: "dst" },
+            });
           } else if ("signIn" in step) {
             const si = step as SignInStep;
             const actor = tl.actors[si.actor];
@@ -376,7 +417,7 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
         delete b.versions;
       }
       await runtime.close();
-      log(`  ${calls} calls, ${records.length} CloudTrail records, ${flows.length} flows, ${dns.length} DNS steps`);
+      log(`  ${calls} calls, ${records.length} CloudTrail records, ${flows.length} flows, ${dns.length} DNS steps, ${web.length} web steps`);
       return {
         calls,
         output: {
@@ -388,6 +429,7 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
           accounts,
           flows,
           dns,
+          web,
           saved,
           interpolate: (text: string) => interpolate(text, scope),
           rng,

@@ -53,9 +53,11 @@ export class Credentials {
       return { accessKeyId: key.AccessKeyId, secretAccessKey: secret };
     }
     if (a.session) {
-      const out = this.saved[a.session] as { Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } } | undefined;
-      const c = out?.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`actor ${name}: "${a.session}" is not a saved AssumeRole output (yet)`);
+      type Keys = { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string };
+      const out = this.saved[a.session] as { Credentials?: Keys; AccessKey?: Keys } | undefined;
+      // An AssumeRole's session, or the long-term key a saved iam CreateAccessKey made (a backdoor user's).
+      const c = out?.Credentials ?? out?.AccessKey;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`actor ${name}: "${a.session}" is not a saved AssumeRole or CreateAccessKey output (yet)`);
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
     }
     if (a.instance) return this.instanceSigner(name, a.instance);

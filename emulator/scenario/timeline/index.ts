@@ -11,6 +11,7 @@ import { deriveEvidence } from "./evidence/index.ts";
 import type { BuildOutput } from "./model.ts";
 import { builtHash, sourceHash, writeRecording } from "./output.ts";
 import { type Problem, readTimeline, TimelineError } from "./read.ts";
+import { writeWebLogs } from "./web-logs.ts";
 
 export type { Problem };
 export { BuildError, TimelineError };
@@ -63,6 +64,7 @@ export async function build(
     log,
   };
   deriveEvidence(output);
+  writeWebLogs(output);
   let findings = 0;
   for (const acct of Object.values(output.accounts)) {
     for (const r of Object.values(acct.regions)) findings += Object.keys((r.guardduty as { findings?: object } | undefined)?.findings ?? {}).length;

@@ -40,6 +40,22 @@ export interface ResolvedDns {
   count: number;
 }
 
+/** One web step, resolved: the server instance, and each request's time. */
+export interface ResolvedWeb {
+  step: number;
+  instanceId: string;
+  region: string;
+  src: string;
+  method: string;
+  path: string;
+  status: number;
+  bytes: number;
+  userAgent: string;
+  referer: string;
+  /** Epoch ms of each request. */
+  times: number[];
+}
+
 export interface BuildOutput {
   manifest: ScenarioManifest;
   timeline: Timeline;
@@ -53,6 +69,8 @@ export interface BuildOutput {
   accounts: Record<string, AccountState>;
   flows: ResolvedFlow[];
   dns: ResolvedDns[];
+  /** Web requests (their flows are in `flows` too). */
+  web: ResolvedWeb[];
   /** Outputs of the calls with `save`, by name. */
   saved: Record<string, unknown>;
   /** Resolves ${…} references in a detection's strings (ips, vars, saved outputs). */

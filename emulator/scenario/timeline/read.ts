@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { timelineFiles } from "./output.ts";
-import { callStep, dnsStep, flowStep, signInStep, type Timeline, timelineSchema } from "./schema.ts";
+import { callStep, dnsStep, flowStep, signInStep, type Timeline, timelineSchema, webStep } from "./schema.ts";
 
 export interface Problem {
   /** "timeline/attack.yaml:42" (relative to the scenario folder), or the folder when no line applies. */
@@ -22,7 +22,7 @@ export class TimelineError extends Error {
   }
 }
 
-const LISTS = ["network", "setup", "timeline", "background", "detections", "unmanagedInstances"] as const;
+const LISTS = ["network", "setup", "timeline", "background", "detections", "unmanagedInstances", "webLogs", "images"] as const;
 const MAPS = ["actors", "ips", "vars", "ipInfo"] as const;
 const SCALARS = ["seed", "start", "flowLogWindow", "securityHub"] as const;
 
@@ -77,7 +77,7 @@ function fieldOf(path: PropertyKey[]): string {
   return path.map(String).join(".");
 }
 
-const STEP_KINDS = { call: callStep, flow: flowStep, dns: dnsStep, signIn: signInStep } as const;
+const STEP_KINDS = { call: callStep, flow: flowStep, dns: dnsStep, signIn: signInStep, web: webStep } as const;
 
 /**
  * A step that matched no kind: judged as the kind its key names (a step with `call` is a call step), so the message
@@ -104,7 +104,8 @@ export function readTimeline(dir: string): ReadTimeline {
     const text = readFileSync(file, "utf8");
     const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
     const src: Source = { file: relative(dir, file), lines, node: doc.contents };
-    for (const e of doc.errors) {
+    // The first error of a file: YAML's parser reports every token after it too, which says nothing more.
+    for (const e of doc.errors.slice(0, 1)) {
       problems.push({ where: `${src.file}:${lines.linePos(e.pos[0]).line}`, message: e.message.split("\n")[0] });
     }
     if (doc.errors.length) continue;

@@ -79,7 +79,30 @@ export const signInStep = z.strictObject({
   note: z.optional(z.string()),
 });
 
-export const stepSchema = z.union([callStep, flowStep, dnsStep, signInStep]);
+/** HTTP requests to an instance's web server: lines in its access log (see `webLogs`) and the flows that carried them. */
+export const webStep = z.strictObject({
+  at: timeSpec,
+  /** Requests are spread evenly over this period (default: all at `at`). */
+  for: z.optional(z.string().regex(/^(\d+[dhms])+$/)),
+  web: z.strictObject({
+    /** The client's address. */
+    src: z.string(),
+    /** instance:<save> — the server. */
+    dst: z.string(),
+    method: z.optional(z.string()),
+    path: z.string(),
+    status: z.optional(z.int().min(100).max(599)),
+    /** Response bytes. */
+    bytes: z.optional(z.int().min(0)),
+    userAgent: z.optional(z.string()),
+    referer: z.optional(z.string()),
+    count: z.optional(z.int().min(1).max(100_000)),
+    port: z.optional(z.int().min(1).max(65535)),
+  }),
+  note: z.optional(z.string()),
+});
+
+export const stepSchema = z.union([callStep, flowStep, dnsStep, signInStep, webStep]);
 
 export const actorSchema = z.strictObject({
   /** An IAM user the account has before the build starts (made directly in state, with one access key). */
@@ -145,6 +168,22 @@ export const networkSchema = z.strictObject({
   flowLogs: z.optional(z.strictObject({ flowLogId: z.string().regex(/^fl-0[0-9a-f]{16}$/), bucket: z.string(), since: z.optional(timeSpec) })),
 });
 
+/** A public AMI the account launches from (Amazon's, as EC2 lists them): RunInstances needs its image to exist. */
+export const imageSchema = z.strictObject({
+  region: z.string(),
+  imageId: z.string().regex(/^ami-0[0-9a-f]{16}$/),
+  /** e.g. "al2023-ami-2023.4.20240513.0-kernel-6.1-x86_64". */
+  name: z.string(),
+  description: z.optional(z.string()),
+  /** "v2.0" makes instances launched from it require IMDSv2 (as Amazon Linux 2023's images do); absent allows IMDSv1. */
+  imdsSupport: z.optional(z.literal("v2.0")),
+  architecture: z.optional(z.enum(["x86_64", "arm64"])),
+  platform: z.optional(z.enum(["Linux/UNIX", "Windows"])),
+  rootSnapshotId: z.optional(z.string().regex(/^snap-0[0-9a-f]{16}$/)),
+  volumeSize: z.optional(z.int().min(1)),
+  created: z.optional(timeSpec),
+});
+
 /** A GuardDuty detection rule: which evidence raises which finding. */
 export const detectionSchema = z.strictObject({
   /** The finding type, as GuardDuty names it (Stealth:IAMUser/CloudTrailLoggingDisabled …). */
@@ -202,12 +241,25 @@ export const timelineSchema = z.strictObject({
   ),
   actors: z.record(z.string(), actorSchema),
   network: z.optional(z.array(networkSchema)),
+  images: z.optional(z.array(imageSchema)),
   setup: z.optional(z.array(callStep.omit({ at: true }).extend({ at: z.optional(timeSpec) }))),
   timeline: z.array(stepSchema),
   background: z.optional(z.array(backgroundSchema)),
   detections: z.optional(z.array(detectionSchema)),
   /** Security Hub: enabled when, in which regions (its control findings are the range's own checks of the final state). */
   securityHub: z.optional(z.strictObject({ enabled: timeSpec, regions: z.optional(z.array(z.string())) })),
+  /** Where an instance's web server access log is shipped (nginx's combined format, rotated hourly, gzipped). */
+  webLogs: z.optional(
+    z.array(
+      z.strictObject({
+        instance: z.string(),
+        bucket: z.string(),
+        prefix: z.optional(z.string()),
+        /** The server's local time, as its log writes it. */
+        utcOffset: z.optional(z.string().regex(/^[+-]\d{2}:\d{2}$/)),
+      }),
+    ),
+  ),
   /** Instances the SSM agent does not manage, by save name. */
   unmanagedInstances: z.optional(z.array(z.string())),
 });
@@ -219,6 +271,8 @@ export type CallStep = z.infer<typeof callStep>;
 export type FlowStep = z.infer<typeof flowStep>;
 export type DnsStep = z.infer<typeof dnsStep>;
 export type SignInStep = z.infer<typeof signInStep>;
+export type WebStep = z.infer<typeof webStep>;
 export type Detection = z.infer<typeof detectionSchema>;
 export type Background = z.infer<typeof backgroundSchema>;
 export type Network = z.infer<typeof networkSchema>;
+export type ImageSpec = z.infer<typeof imageSchema>;

@@ -8,7 +8,7 @@ import type { AccountState } from "../../core/records.ts";
 import { type Ec2State, emptyEc2State } from "../../services/ec2/state.ts";
 import { emptyIamState, type IamState, type StoredUser } from "../../services/iam/state.ts";
 import type { Rng } from "../prng.ts";
-import type { Actor, Network, Timeline } from "./schema.ts";
+import type { Actor, ImageSpec, Network, Timeline } from "./schema.ts";
 import { timeOf } from "./times.ts";
 
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -130,6 +130,102 @@ function networkState(n: Network, account: string, rng: Rng, since: string): Ec2
   return st;
 }
 
+/**
+ * AWS's public AMIs, which every region has and no API of the range creates: stand-ins (fixed ids, the same in each
+ * region) for the two a timeline's RunInstances can name. The Ubuntu image declares no IMDS support, so it launches
+ * with IMDSv1 allowed; Amazon Linux 2023 declares v2.0 and launches with tokens required, as in AWS.
+ */
+export const PUBLIC_IMAGES = { ubuntu2204: "ami-0d59d2226a7661990", al2023: "ami-08519a3a5e3eb494c" } as const;
+
+function publicImages(): Ec2State["images"] {
+  const image = (id: string, owner: string, name: string, description: string, root: string, snapshot: string, extra: object) => ({
+    ImageId: id,
+    ImageLocation: `${owner === "137112412989" ? "amazon" : owner}/${name}`,
+    State: "available" as const,
+    OwnerId: owner,
+    CreationDate: "2024-05-28T00:00:00.000Z",
+    Public: true,
+    Architecture: "x86_64" as const,
+    ImageType: "machine" as const,
+    Name: name,
+    Description: description,
+    RootDeviceType: "ebs" as const,
+    RootDeviceName: root,
+    BlockDeviceMappings: [
+      { DeviceName: root, Ebs: { DeleteOnTermination: true, SnapshotId: snapshot, VolumeSize: 8, VolumeType: "gp3" as const, Encrypted: false } },
+    ],
+    VirtualizationType: "hvm" as const,
+    Hypervisor: "xen" as const,
+    EnaSupport: true,
+    SriovNetSupport: "simple",
+    PlatformDetails: "Linux/UNIX",
+    UsageOperation: "RunInstances",
+    ...extra,
+  });
+  return {
+    [PUBLIC_IMAGES.ubuntu2204]: image(
+      PUBLIC_IMAGES.ubuntu2204,
+      "099720109477",
+      "ubuntu/images/hvm-ssd-gp3/ubuntu-jammy-22.04-amd64-server-20240528",
+      "Canonical, Ubuntu, 22.04 LTS, amd64 jammy image build on 2024-05-28",
+      "/dev/sda1",
+      "snap-004a52cb3b2a91183",
+      {},
+    ),
+    [PUBLIC_IMAGES.al2023]: image(
+      PUBLIC_IMAGES.al2023,
+      "137112412989",
+      "al2023-ami-2023.4.20240528.0-kernel-6.1-x86_64",
+      "Amazon Linux 2023 AMI 2023.4.20240528.0 x86_64 HVM kernel-6.1",
+      "/dev/xvda",
+      "snap-029d3ada3a3c9017c",
+      { ImageOwnerAlias: "amazon", BootMode: "uefi-preferred", ImdsSupport: "v2.0" },
+    ),
+  };
+}
+
+/** Amazon's owner id for its public images. */
+const AMAZON = "137112412989";
+
+function imageState(i: ImageSpec, rng: Rng, created: string): Ec2State["images"][string] {
+  return {
+    ImageId: i.imageId,
+    ImageLocation: `amazon/${i.name}`,
+    State: "available",
+    OwnerId: AMAZON,
+    ImageOwnerAlias: "amazon",
+    CreationDate: created,
+    Public: true,
+    Architecture: i.architecture ?? "x86_64",
+    ImageType: "machine",
+    Name: i.name,
+    Description: i.description ?? i.name,
+    RootDeviceType: "ebs",
+    RootDeviceName: "/dev/xvda",
+    VirtualizationType: "hvm",
+    Hypervisor: "xen",
+    EnaSupport: true,
+    PlatformDetails: i.platform ?? "Linux/UNIX",
+    UsageOperation: "RunInstances",
+    BootMode: "uefi-preferred",
+    ...(i.imdsSupport ? { ImdsSupport: i.imdsSupport } : {}),
+    BlockDeviceMappings: [
+      {
+        DeviceName: "/dev/xvda",
+        Ebs: {
+          SnapshotId: i.rootSnapshotId ?? rng.resId("snap"),
+          VolumeSize: i.volumeSize ?? 8,
+          VolumeType: "gp3",
+          DeleteOnTermination: true,
+          Encrypted: false,
+          Iops: 3000,
+          Throughput: 125,
+        },
+      },
+    ],
+  };
+}
+
 function mergeEc2(into: Ec2State, from: Ec2State): void {
   for (const k of Object.keys(from) as (keyof Ec2State)[]) Object.assign(into[k], from[k]);
 }
@@ -204,6 +300,12 @@ export function initialWorld(tl: Timeline, manifest: ScenarioManifest, discovery
     regions[n.region].ec2 ??= emptyEc2State();
     const ec2 = regions[n.region].ec2 as Ec2State;
     mergeEc2(ec2, networkState(n, account, rng, iso(n.flowLogs?.since ? timeOf(n.flowLogs.since, discovery) : start)));
+    Object.assign(ec2.images, publicImages());
+  }
+  for (const i of tl.images ?? []) {
+    regions[i.region] ??= {};
+    regions[i.region].ec2 ??= emptyEc2State();
+    (regions[i.region].ec2 as Ec2State).images[i.imageId] = imageState(i, rng, iso(i.created ? timeOf(i.created, discovery) : start - 60 * 86_400_000));
   }
   return { accounts: { [account]: { global: { iam, s3: { buckets: {} } }, regions } }, keys };
 }
