@@ -5443,6 +5443,105 @@ export const iamActions: SarData = {
         },
       ],
     },
+    "ssm:DescribeAutomationExecutions": {
+      accessLevel: "Read",
+      conditionKeys: [],
+      resourceTypes: [],
+    },
+    "ssm:DescribeAutomationStepExecutions": {
+      accessLevel: "Read",
+      conditionKeys: [],
+      resourceTypes: [
+        {
+          name: "automation-execution",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}",
+          conditionKeys: [],
+        },
+      ],
+    },
+    "ssm:DescribeDocument": {
+      accessLevel: "Read",
+      conditionKeys: ["ssm:DocumentType"],
+      resourceTypes: [
+        {
+          name: "document",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:document/${DocumentName}",
+          conditionKeys: [],
+        },
+      ],
+    },
+    "ssm:DescribeInstanceInformation": {
+      accessLevel: "Read",
+      conditionKeys: [],
+      resourceTypes: [],
+    },
+    "ssm:GetAutomationExecution": {
+      accessLevel: "Read",
+      conditionKeys: ["aws:ResourceTag/${TagKey}"],
+      resourceTypes: [
+        {
+          name: "automation-execution",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}",
+          conditionKeys: [],
+        },
+      ],
+    },
+    "ssm:GetDocument": {
+      accessLevel: "Read",
+      conditionKeys: ["ssm:DocumentCategories", "ssm:DocumentType"],
+      resourceTypes: [
+        {
+          name: "document",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:document/${DocumentName}",
+          conditionKeys: [],
+        },
+      ],
+    },
+    "ssm:ListDocuments": {
+      accessLevel: "List",
+      conditionKeys: [],
+      resourceTypes: [],
+    },
+    "ssm:StartAutomationExecution": {
+      accessLevel: "Write",
+      conditionKeys: ["aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "ssm:DocumentVersion"],
+      resourceTypes: [
+        {
+          name: "automation-definition",
+          required: false,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:automation-definition/${AutomationDefinitionName}:${VersionId}",
+          conditionKeys: [],
+        },
+        {
+          name: "automation-execution",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}",
+          conditionKeys: [],
+        },
+        {
+          name: "document",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:document/${DocumentName}",
+          conditionKeys: [],
+        },
+      ],
+    },
+    "ssm:StopAutomationExecution": {
+      accessLevel: "Write",
+      conditionKeys: ["aws:ResourceTag/${TagKey}"],
+      resourceTypes: [
+        {
+          name: "automation-execution",
+          required: true,
+          arn: "arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}",
+          conditionKeys: [],
+        },
+      ],
+    },
     "sts:AssumeRole": {
       accessLevel: "Write",
       conditionKeys: [

@@ -1,6 +1,7 @@
 /** CloudTrail records of the responder's own calls, as CloudTrail would deliver them. */
-import { randomUUID } from "node:crypto";
+
 import type { NormalizedSchema } from "@smithy/core/schema";
+import { randomUUID } from "./entropy.ts";
 import type { AwsError } from "./errors.ts";
 import type { EventCategory, ServiceDefinition } from "./service.ts";
 import type { Principal, RequestContext } from "./types.ts";
@@ -69,7 +70,7 @@ export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventT
   const responseElements = !ctx.readOnly && a.output && !a.error ? (auditValue(a.outputSchema, a.output) ?? null) : null;
   return {
     eventVersion: "1.11",
-    userIdentity: userIdentity(ctx.principal),
+    userIdentity: ctx.invokedBy ? { ...userIdentity(ctx.principal), invokedBy: ctx.invokedBy } : userIdentity(ctx.principal),
     eventTime: ctx.time.toISOString().replace(/\.\d{3}Z$/, "Z"),
     eventSource: a.service.eventSource,
     eventName: ctx.operation,

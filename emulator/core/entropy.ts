@@ -4,7 +4,7 @@
  * (ids, request ids, event ids, session tokens). File names of temporary files keep using node:crypto directly:
  * they never reach a recording, and drawing them from the stream would make it depend on timing.
  */
-import { createHash, randomBytes as cryptoBytes, randomUUID as cryptoUUID } from "node:crypto";
+import { createHash, randomBytes as cryptoBytes, randomInt as cryptoInt, randomUUID as cryptoUUID } from "node:crypto";
 
 type Source = (n: number) => Buffer;
 
@@ -27,6 +27,13 @@ function streamOf(seed: string): Source {
 
 export function randomBytes(n: number): Buffer {
   return seeded ? seeded(n) : cryptoBytes(n);
+}
+
+/** An integer in [min, max) — or [0, min) with one argument — as node:crypto's randomInt (addresses, MACs). */
+export function randomInt(min: number, max?: number): number {
+  const [lo, hi] = max === undefined ? [0, min] : [min, max];
+  if (!seeded) return cryptoInt(lo, hi);
+  return lo + (seeded(6).readUIntBE(0, 6) % (hi - lo));
 }
 
 /** An RFC 4122 version 4 UUID. */

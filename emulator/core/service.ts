@@ -73,12 +73,26 @@ export type OperationsOf<Client> = {
   >;
 };
 
+/**
+ * A request a service sends through the range's own request path on a principal's behalf (SSM Automation's steps):
+ * signed with that principal's keys, then authenticated, authorized, handled and journaled like any call, with
+ * CloudTrail's userIdentity.invokedBy, sourceIPAddress and userAgent set to `invokedBy`, at the emulator time `at`
+ * (the moment the work fell due; now when absent). Fetch's Request and Response, so core names no wire type.
+ */
+export type ServiceCall = (request: Request, on: { invokedBy: string; at?: Date }) => Promise<Response>;
+
 /** What a service does beside answering calls, at the moments the runtime passes through. */
 export interface ServiceLifecycle {
   /** After the runtime opens, before the first request (attach to the journal, set up engines). */
   start?(runtime: Runtime, env: { log: (line: string) => void }): void;
   /** Before the runtime closes: finish pending work (a trail's next delivery) while state can still be written. */
   stop?(runtime: Runtime): void | Promise<void>;
+  /**
+   * Runs the work that has fallen due by the emulator's clock (SSM Automation's steps), outside any request's
+   * transaction: the dispatcher calls it before it dispatches a request (which then sees the work done) and on a
+   * timer. Returns nothing when nothing is due, so a request waits for no promise; must not throw.
+   */
+  due?(runtime: Runtime, call: ServiceCall): void | Promise<void>;
 }
 
 export interface ServiceDefinition {

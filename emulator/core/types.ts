@@ -35,6 +35,11 @@ export interface RequestContext {
   userAgent: string;
   /** The emulator's clock at the request, which may differ from the wall clock (see --clock). */
   time: Date;
+  /**
+   * The AWS service that made the call on the principal's behalf (SSM Automation's steps: "ssm.amazonaws.com"),
+   * CloudTrail's userIdentity.invokedBy. Never set from a request: only the range's own services make such calls.
+   */
+  invokedBy?: string;
   readOnly: boolean;
   runtime: Runtime;
 }

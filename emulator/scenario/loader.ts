@@ -13,6 +13,7 @@ import type { AccountState, CloudTrailRecord, ObjectMeta, RecordingObjects } fro
 import type { LoadedScenario, ScenarioContent, ScenarioGenerator } from "../core/scenario.ts";
 import { etagOf } from "../services/s3/object-store.ts";
 import { isScenarioName, locateScenario, namesIn, RECORDINGS_DIR, ScenarioError } from "./catalog.ts";
+import { shiftFlowLogBody, shiftFlowLogKey } from "./flow-log-objects.ts";
 import { readJsonLines } from "./json-lines.ts";
 import { shiftTimes } from "./time-shift.ts";
 import { isBuildFresh } from "./timeline/output.ts";
@@ -62,11 +63,15 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
             const key = relative(join(root, bucket), file).split(sep).join("/");
             // Logs whose names and lines hold times move with the recording; other objects are served as they are.
             const log = shiftLogKey(key, deltaMs);
-            const web = log ? undefined : shiftWebLogKey(key, deltaMs);
+            const flow = log ? undefined : shiftFlowLogKey(key, deltaMs);
+            const web = log || flow ? undefined : shiftWebLogKey(key, deltaMs);
             let entry: Entry;
             if (log) {
               const body = () => shiftLogBody(readFileSync(file), deltaMs);
               entry = { meta: lazyMeta(log.key, log.written, body), body };
+            } else if (flow) {
+              const body = () => shiftFlowLogBody(readFileSync(file), deltaMs);
+              entry = { meta: lazyMeta(flow.key, flow.written, body), body };
             } else if (web) {
               const body = () => shiftWebLogBody(readFileSync(file), deltaMs);
               entry = { meta: lazyMeta(web.key, web.written, body), body };

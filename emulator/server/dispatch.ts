@@ -14,7 +14,7 @@ import { apiCallRecord } from "../core/audit.ts";
 import { AwsError, type ErrorVocabulary } from "../core/errors.ts";
 import { requestId as newRequestId } from "../core/ids.ts";
 import type { Runtime } from "../core/runtime.ts";
-import type { SchemaModule, ServiceDefinition } from "../core/service.ts";
+import type { SchemaModule, ServiceCall, ServiceDefinition } from "../core/service.ts";
 import type { Principal, ProtocolName, RequestContext } from "../core/types.ts";
 import type { Codec } from "../protocols/codec.ts";
 import { codecs } from "../protocols/codecs/index.ts";
@@ -37,10 +37,21 @@ import {
   SPOOL_BYTES,
   UNSIGNED_BODY_BYTES,
 } from "./body.ts";
+import { fromFetch, responseParts } from "./http-wire.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
+  /**
+   * A call a service of the range makes on a principal's behalf (ServiceCall): its name, which CloudTrail shows as
+   * userIdentity.invokedBy, sourceIPAddress and userAgent. The HTTP listener never sets it.
+   */
+  invokedBy?: string;
+  /** The emulator time of such a call (when its work fell due); now otherwise. */
+  at?: Date;
 }
+
+/** How often, in wall time, work that falls due by the clock (ServiceLifecycle.due) runs between requests. */
+const DUE_INTERVAL_MS = 1000;
 
 const DEFAULT_REGION = "us-east-1";
 
@@ -144,6 +155,8 @@ export class Dispatcher {
   private readonly schemaModules = new Map<string, Promise<SchemaModule>>();
   /** The same modules once loaded, so a call does not wait a microtask turn for one it already has. */
   private readonly loadedModules = new Map<string, SchemaModule>();
+  /** Services with work that falls due by the clock (ServiceLifecycle.due). */
+  private readonly withDueWork: ServiceDefinition[];
 
   constructor(
     private readonly runtime: Runtime,
@@ -151,9 +164,46 @@ export class Dispatcher {
     private readonly log: (line: string) => void = () => {},
     /** Off only in `npm run bench`, to measure authorization's cost (EmulatorOptions.authorization). */
     private readonly authorization = true,
-  ) {}
+  ) {
+    this.withDueWork = router.all.filter((s) => s.lifecycle?.due);
+    if (this.withDueWork.length) {
+      const timer = setInterval(() => void this.runDue(), DUE_INTERVAL_MS);
+      timer.unref();
+      runtime.onClose(() => clearInterval(timer));
+    }
+  }
+
+  /** A service's call on a principal's behalf, through this very request path (core/service.ts, ServiceCall). */
+  private readonly serviceCall: ServiceCall = async (request, on) => {
+    const wire = await this.handle(await fromFetch(request), { sourceIp: on.invokedBy, invokedBy: on.invokedBy, at: on.at });
+    const { body, init } = responseParts(wire, request.method);
+    return new Response((init.status === 204 || init.status === 304 ? null : body) as BodyInit | null, init);
+  };
+
+  /**
+   * The work every service has falling due by now, run before a request is dispatched (never inside a transaction)
+   * and on the timer; undefined when there is none, so most requests wait for nothing. Its failures are logged: they
+   * are the service's, not the request's.
+   */
+  private runDue(): Promise<void> | undefined {
+    const pending: Promise<void>[] = [];
+    for (const s of this.withDueWork) {
+      try {
+        const p = s.lifecycle?.due?.(this.runtime, this.serviceCall);
+        if (p) pending.push(p.catch((e) => this.log(`due work of ${s.id} failed: ${(e as Error).stack ?? e}`)));
+      } catch (e) {
+        this.log(`due work of ${s.id} failed: ${(e as Error).stack ?? e}`);
+      }
+    }
+    return pending.length ? Promise.all(pending).then(() => undefined) : undefined;
+  }
 
   async handle(req: WireRequest, conn: ConnectionInfo): Promise<WireResponse> {
+    // A service's own call is part of its due work, which must not wait for itself.
+    if (!conn.invokedBy && this.withDueWork.length) {
+      const due = this.runDue();
+      if (due) await due;
+    }
     const requestId = newRequestId();
     const auth = parseSigV4(req);
     const v2 = auth ? undefined : parseSigV2Query(req);
@@ -261,7 +311,7 @@ export class Dispatcher {
    * Everything about the caller that the headers (and query) show: credentials present, time, region, key, session
    * token, expiry, and the signature itself unless it covers a hash of the body that only the body can give.
    */
-  private authenticateHead(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined): HeaderAuth {
+  private authenticateHead(req: WireRequest, svc: ServiceDefinition, codec: Codec, auth: SigV4Auth | SigV2Query | undefined, at?: Date): HeaderAuth {
     const v = codec.vocabulary;
     // Worded as each front end words it: S3 "Access Denied", the REST/JSON gateways "Missing Authentication Token".
     if (!auth) {
@@ -296,7 +346,8 @@ export class Dispatcher {
       invalidToken: svc.protocol === "restXml" ? new AwsError("InvalidToken", "The provided token is malformed or otherwise invalid.", 400) : invalid,
       badSignature,
     });
-    if (cred.expiration && Date.parse(cred.expiration) <= this.runtime.clock.now().getTime()) {
+    // A service's call made at an earlier moment (ConnectionInfo.at) is judged at that moment.
+    if (cred.expiration && Date.parse(cred.expiration) <= (at ?? this.runtime.clock.now()).getTime()) {
       throw new AwsError(v.expiredToken, "The security token included in the request is expired", v.expiredTokenStatus);
     }
     // A header signature without a signed x-amz-content-sha256 signs the body's hash: it waits for the body.
@@ -355,7 +406,7 @@ export class Dispatcher {
     requestId: string,
     pending?: PendingBody,
   ): Promise<WireResponse> {
-    const head = this.authenticateHead(req, svc, codec, auth);
+    const head = this.authenticateHead(req, svc, codec, auth, conn.at);
     const mod = this.loadedModules.get(svc.id) ?? (await this.schemasOf(svc));
     // Only S3's operations are known before the body (the query protocols' Action is in it); theirs set the limit.
     const route = svc.protocol === "restXml" ? codec.route(req, svc, mod) : undefined;
@@ -382,8 +433,9 @@ export class Dispatcher {
   ): Promise<WireResponse> {
     const principal = this.authenticateBody(req, svc, auth, head);
     const callRegion = svc.global ? DEFAULT_REGION : (region ?? DEFAULT_REGION);
+    const time = conn.at ?? this.runtime.clock.now();
     // Last-used data lives in memory until the next commit, much as AWS updates it with a delay.
-    const use = { serviceName: svc.endpointPrefix, region: callRegion, time: this.runtime.clock.now() };
+    const use = { serviceName: svc.endpointPrefix, region: callRegion, time };
     for (const s of this.router.all) s.noteKeyUse?.(this.runtime, principal.accessKeyId, use);
     if (svc.protocol !== "restXml") route = codec.route(req, svc, mod);
     const op = route ? operationsOf(mod).get(route.operation) : undefined;
@@ -404,11 +456,13 @@ export class Dispatcher {
       principal,
       accessKeyId: principal.accessKeyId,
       sourceIp: conn.sourceIp,
-      userAgent: req.headers["user-agent"] ?? "",
-      time: this.runtime.clock.now(),
+      // A service's call is recorded with its name as the user agent, as CloudTrail records AWS's own calls.
+      userAgent: conn.invokedBy ?? req.headers["user-agent"] ?? "",
+      time,
       readOnly: spec?.readOnly ?? false,
       runtime: this.runtime,
     };
+    if (conn.invokedBy) ctx.invokedBy = conn.invokedBy;
     let input: Record<string, unknown> | undefined;
     let output: Record<string, unknown> | undefined;
     let error: AwsError | undefined;

@@ -8,7 +8,7 @@ import type { WireRequest, WireResponse } from "../protocols/wire.ts";
 import { fromFetch, responseParts } from "./http-wire.ts";
 
 /** The body's bytes, read as bytes: the SDK's JSON body type answers string methods, and Buffer.from(x) would call one. */
-const bytesOf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+const bytesOf = (b: Uint8Array) => Buffer.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 
 export type Handle = (req: WireRequest, conn: { sourceIp: string }) => Promise<WireResponse>;
 
@@ -30,11 +30,7 @@ export function inProcessHandler(handle: Handle, sourceIp: string, userAgent?: s
       const q = qs.toString();
       const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}${q ? `?${q}` : ""}`;
       const body =
-        request.body === undefined || request.body === null
-          ? undefined
-          : typeof request.body === "string"
-            ? request.body
-            : bytesOf(request.body as Uint8Array);
+        request.body === undefined || request.body === null ? undefined : typeof request.body === "string" ? request.body : bytesOf(request.body as Uint8Array);
       // The caller's own client string, whole: the SDK's adds this machine's OS and Node version, which a recording
       // must not depend on (User-Agent is never signed; x-amz-user-agent is, and CloudTrail does not record it).
       const headers = userAgent === undefined ? request.headers : { ...request.headers, "user-agent": userAgent };

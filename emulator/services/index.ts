@@ -8,10 +8,11 @@ import { guardduty } from "./guardduty/index.ts";
 import { iam } from "./iam/index.ts";
 import { s3 } from "./s3/index.ts";
 import { securityhub } from "./securityhub/index.ts";
+import { ssm } from "./ssm/index.ts";
 import { sts } from "./sts/index.ts";
 
 export function allServices(): ServiceDefinition[] {
-  return [sts, ec2, iam, s3, cloudtrail, guardduty, securityhub, athena, glue];
+  return [sts, ec2, iam, s3, cloudtrail, guardduty, securityhub, athena, glue, ssm];
 }
 
 /** IAM authorization of a call, before its handler runs (IAM decides for every service, as in AWS). */

@@ -22,6 +22,7 @@ const OPERATION_COUNTS: Record<string, number> = {
   iam: 87,
   s3: 50,
   securityhub: 19,
+  ssm: 9,
   sts: 5,
 };
 

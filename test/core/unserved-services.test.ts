@@ -34,7 +34,7 @@ afterAll(async () => {
   await server.stop(true);
 });
 
-const SERVED = "It emulates Athena, CloudTrail, EC2, Glue, GuardDuty, IAM, S3, SecurityHub and STS: see README.md#what-is-emulated.";
+const SERVED = "It emulates Athena, CloudTrail, EC2, Glue, GuardDuty, IAM, S3, SecurityHub, SSM and STS: see README.md#what-is-emulated.";
 const notEmulated = (named: string) => `ir-range does not emulate ${named}. ${SERVED}`;
 
 /** The journal's records of calls to one event source. */
@@ -44,7 +44,7 @@ describe.skipIf(!hasAwsCli)("the aws CLI against services the range does not ser
   it("prints one clean error line naming the service, exits non-zero and does not retry", async () => {
     const commands: { args: string[]; operation: string; named: string; mode?: string }[] = [
       { args: ["lambda", "list-functions"], operation: "ListFunctions", named: "AWS Lambda (lambda)" },
-      { args: ["ssm", "describe-instance-information"], operation: "DescribeInstanceInformation", named: "Amazon Simple Systems Manager (SSM)" },
+      { args: ["dax", "describe-clusters"], operation: "DescribeClusters", named: "Amazon DynamoDB Accelerator (DAX)" },
       { args: ["detective", "list-graphs"], operation: "ListGraphs", named: "Amazon Detective (detective)" },
       { args: ["logs", "describe-log-groups"], operation: "DescribeLogGroups", named: "Amazon CloudWatch Logs (logs)" },
       { args: ["kms", "list-keys"], operation: "ListKeys", named: "AWS Key Management Service (kms)" },

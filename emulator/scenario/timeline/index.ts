@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { ScenarioManifest } from "../../core/manifest.ts";
 import { BuildError, runTimeline } from "./build.ts";
 import { checkTimeline } from "./check.ts";
-import { deriveEvidence } from "./evidence/index.ts";
+import { deriveEvidence, EvidenceError } from "./evidence/index.ts";
 import type { BuildOutput } from "./model.ts";
 import { builtHash, sourceHash, writeRecording } from "./output.ts";
 import { type Problem, readTimeline, TimelineError } from "./read.ts";
@@ -63,8 +63,17 @@ export async function build(
     writeObject: (bucket, key, body) => objects.push({ bucket, key, body }),
     log,
   };
-  deriveEvidence(output);
-  writeWebLogs(output);
+  try {
+    deriveEvidence(output);
+    writeWebLogs(output);
+  } catch (e) {
+    // A rule the evidence cannot follow ("detections.2": no detector in its region) points at its line.
+    if (e instanceof EvidenceError) {
+      const path = e.where.match(/[^.[\]]+/g)?.map((p) => (/^\d+$/.test(p) ? Number(p) : p)) ?? [];
+      throw new BuildError(read.where(path), e.message.slice(e.where.length + 2));
+    }
+    throw e;
+  }
   let findings = 0;
   for (const acct of Object.values(output.accounts)) {
     for (const r of Object.values(acct.regions)) findings += Object.keys((r.guardduty as { findings?: object } | undefined)?.findings ?? {}).length;

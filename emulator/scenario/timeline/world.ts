@@ -8,6 +8,8 @@ import type { AccountState } from "../../core/records.ts";
 import { type Ec2State, emptyEc2State } from "../../services/ec2/state.ts";
 import { emptyIamState, type IamState, type StoredUser } from "../../services/iam/state.ts";
 import type { Rng } from "../prng.ts";
+import { DEFAULT_FLOW_LOG_FORMAT } from "./evidence/flow-logs.ts";
+import { interpolate } from "./interpolate.ts";
 import type { Actor, ImageSpec, Network, Timeline } from "./schema.ts";
 import { timeOf } from "./times.ts";
 
@@ -40,7 +42,7 @@ function regionShort(region: string): string {
   return `${area}${DIRECTIONS[direction] ?? direction}${n}`;
 }
 
-function networkState(n: Network, account: string, rng: Rng, since: string): Ec2State {
+function networkState(n: Network, account: string, rng: Rng, since: string, windowSeconds: number, text: (s: string) => string): Ec2State {
   const st = emptyEc2State();
   const tags = (name?: string) => (name ? [{ Key: "Name", Value: name }] : []);
   st.vpcs[n.vpcId] = {
@@ -119,10 +121,9 @@ function networkState(n: Network, account: string, rng: Rng, since: string): Ec2
       ResourceId: n.vpcId,
       TrafficType: "ALL",
       LogDestinationType: "s3",
-      LogDestination: `arn:aws:s3:::${n.flowLogs.bucket}`,
-      LogFormat:
-        "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}",
-      MaxAggregationInterval: 600,
+      LogDestination: `arn:aws:s3:::${text(n.flowLogs.bucket)}`,
+      LogFormat: DEFAULT_FLOW_LOG_FORMAT,
+      MaxAggregationInterval: windowSeconds,
       DestinationOptions: { FileFormat: "plain-text", HiveCompatiblePartitions: false, PerHourPartition: false },
       Tags: [],
     };
@@ -290,6 +291,8 @@ export function initialWorld(tl: Timeline, manifest: ScenarioManifest, discovery
   const start = timeOf(tl.start, discovery);
   const iam = emptyIamState();
   const keys: ProvisionedKey[] = [];
+  // Names may say ${account}, ${ip.…}, ${vars.…}: nothing is saved yet.
+  const text = (v: string) => interpolate(v, { account, region: manifest.homeRegion, ips: tl.ips ?? {}, vars: tl.vars ?? {}, saved: {} });
   for (const [name, actor] of Object.entries(tl.actors)) {
     if (actor.user) keys.push(provisionUser(iam, name, actor, account, manifest, actor.created ? timeOf(actor.created, discovery) : start, rng));
   }
@@ -299,7 +302,8 @@ export function initialWorld(tl: Timeline, manifest: ScenarioManifest, discovery
     regions[n.region] ??= {};
     regions[n.region].ec2 ??= emptyEc2State();
     const ec2 = regions[n.region].ec2 as Ec2State;
-    mergeEc2(ec2, networkState(n, account, rng, iso(n.flowLogs?.since ? timeOf(n.flowLogs.since, discovery) : start)));
+    const since = iso(n.flowLogs?.since ? timeOf(n.flowLogs.since, discovery) : start);
+    mergeEc2(ec2, networkState(n, account, rng, since, tl.flowLogWindow === "1m" ? 60 : 600, text));
     Object.assign(ec2.images, publicImages());
   }
   for (const i of tl.images ?? []) {

@@ -5,8 +5,9 @@
  * Whether a record reaches a trail is decided when it is journaled (a later StopLogging cannot take it back);
  * files are written in batches, and flushTrailDelivery writes what is pending at once.
  */
-import { randomBytes } from "node:crypto";
+
 import { gzipSync } from "node:zlib";
+import { randomBytes } from "../../core/entropy.ts";
 import type { JournalRecord } from "../../core/records.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";
@@ -19,7 +20,7 @@ const FLUSH_DELAY_MS = 5_000;
 const MAX_BATCH = 500;
 
 /** Event sources CloudTrail treats as global (delivered with IncludeGlobalServiceEvents only). */
-const GLOBAL_SOURCES = new Set(["iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com"]);
+export const GLOBAL_SOURCES = new Set(["iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com", "cloudfront.amazonaws.com", "route53.amazonaws.com"]);
 
 interface Pending {
   accountId: string;
@@ -139,14 +140,21 @@ function isOwnStop(trail: StoredTrail, r: JournalRecord): boolean {
   return name === trail.Name || name === trail.TrailARN;
 }
 
+/**
+ * Whether a trail homed in `homeRegion`, as it is just after the record's call, takes the record: logging (or its own
+ * StopLogging), its regions, global service events, its selectors. Timeline builds replay trails through it too.
+ */
+export function trailTakes(trail: StoredTrail, homeRegion: string, r: JournalRecord): boolean {
+  if (!trail.IsLogging && !isOwnStop(trail, r)) return false;
+  if (!trail.IsMultiRegionTrail && homeRegion !== (str(r.awsRegion) ?? "")) return false;
+  if (GLOBAL_SOURCES.has(String(r.eventSource)) && trail.IncludeGlobalServiceEvents === false) return false;
+  return selectorsMatch(trail, r);
+}
+
 function route(runtime: Runtime, state: DeliveryState, r: JournalRecord): void {
   const accountId = str(r.recipientAccountId) ?? runtime.accountId;
-  const region = str(r.awsRegion) ?? "";
   for (const { trail, homeRegion } of trailsOf(runtime, accountId)) {
-    if (!trail.IsLogging && !isOwnStop(trail, r)) continue;
-    if (!trail.IsMultiRegionTrail && homeRegion !== region) continue;
-    if (GLOBAL_SOURCES.has(String(r.eventSource)) && trail.IncludeGlobalServiceEvents === false) continue;
-    if (!selectorsMatch(trail, r)) continue;
+    if (!trailTakes(trail, homeRegion, r)) continue;
     const arn = trail.TrailARN as string;
     let p = state.pending.get(arn);
     if (!p) {
@@ -181,13 +189,13 @@ function randomSuffix(): string {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** The object key CloudTrail gives a log file delivered at `at`. */
-export function logFileKey(prefix: string | undefined, accountId: string, region: string, at: Date): string {
+/** The object key CloudTrail gives a log file delivered at `at` (a seeded build passes its own 16-character suffix). */
+export function logFileKey(prefix: string | undefined, accountId: string, region: string, at: Date, suffix = randomSuffix()): string {
   const y = at.getUTCFullYear();
   const mo = pad(at.getUTCMonth() + 1);
   const d = pad(at.getUTCDate());
   const stamp = `${y}${mo}${d}T${pad(at.getUTCHours())}${pad(at.getUTCMinutes())}Z`;
-  const base = `AWSLogs/${accountId}/CloudTrail/${region}/${y}/${mo}/${d}/${accountId}_CloudTrail_${region}_${stamp}_${randomSuffix()}.json.gz`;
+  const base = `AWSLogs/${accountId}/CloudTrail/${region}/${y}/${mo}/${d}/${accountId}_CloudTrail_${region}_${stamp}_${suffix}.json.gz`;
   return prefix ? `${prefix.replace(/\/+$/, "")}/${base}` : base;
 }
 

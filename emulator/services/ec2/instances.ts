@@ -1,6 +1,5 @@
 /** Instances: describe (with attributes and status), modify, and the stop/start/terminate lifecycle. */
 
-import { randomInt } from "node:crypto";
 import type {
   DescribeInstanceAttributeCommandInput,
   DescribeInstanceAttributeCommandOutput,
@@ -24,6 +23,7 @@ import type {
   TerminateInstancesCommandInput,
   TerminateInstancesCommandOutput,
 } from "@aws-sdk/client-ec2";
+import { randomInt } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import type { Stored } from "../stored.ts";

@@ -3,8 +3,9 @@
  * network interface in the subnet, EBS volumes from the image's snapshots, and the profile association, all of
  * which the other describes then show. Everything is validated before anything is created.
  */
-import { randomInt } from "node:crypto";
+
 import type { Instance, RunInstancesCommandInput, RunInstancesCommandOutput, Tag } from "@aws-sdk/client-ec2";
+import { randomInt } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import { resourceId } from "../../core/ids.ts";
 import type { OpHandler } from "../../core/types.ts";
