@@ -1,4 +1,3 @@
-import { randomBytes } from "../../core/entropy.ts";
 import type {
   CreateDetectorCommandInput,
   CreateDetectorCommandOutput,
@@ -13,6 +12,7 @@ import type {
   UpdateDetectorCommandInput,
   UpdateDetectorCommandOutput,
 } from "@aws-sdk/client-guardduty";
+import { randomBytes } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";

@@ -2,8 +2,9 @@
  * CreateSampleFindings: findings shaped like GuardDuty's generated samples — "GeneratedFinding…" placeholder
  * values, placeholder instance i-99999999, Service.AdditionalInfo {"sample":true} — one per requested type.
  */
-import { randomBytes } from "../../core/entropy.ts";
+
 import type { Action, CreateSampleFindingsCommandInput, CreateSampleFindingsCommandOutput, Finding, Resource } from "@aws-sdk/client-guardduty";
+import { randomBytes } from "../../core/entropy.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";
 import type { Stored } from "../stored.ts";
 import { badRequest, detectorOf } from "./detectors.ts";

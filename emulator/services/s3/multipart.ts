@@ -1,6 +1,5 @@
 /** Multipart uploads (the CLI switches to them for files over 8 MB): parts are blobs until completion joins them. */
 import { createHash } from "node:crypto";
-import { randomBytes } from "../../core/entropy.ts";
 import type {
   AbortMultipartUploadCommandInput,
   AbortMultipartUploadCommandOutput,
@@ -17,6 +16,7 @@ import type {
   UploadPartCopyCommandInput,
   UploadPartCopyCommandOutput,
 } from "@aws-sdk/client-s3";
+import { randomBytes } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import type { ObjectMeta } from "../../core/records.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";

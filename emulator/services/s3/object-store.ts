@@ -5,9 +5,9 @@
  * ever becomes a path, and a rolled-back write leaves at most an unreferenced blob.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { randomBytes as idBytes } from "../../core/entropy.ts";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { randomBytes as idBytes } from "../../core/entropy.ts";
 import type { AccountState, ObjectMeta, RecordingObjects } from "../../core/records.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";

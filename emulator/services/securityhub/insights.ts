@@ -2,7 +2,7 @@
  * Insights: findings that meet a filter, counted by one attribute. Security Hub's managed insights (the ones whose
  * filters this range's findings can meet, with their ARNs, names and filters from the user guide) and custom ones.
  */
-import { randomUUID } from "../../core/entropy.ts";
+
 import type {
   AwsSecurityFindingFilters,
   CreateInsightCommandInput,
@@ -16,6 +16,7 @@ import type {
   UpdateInsightCommandInput,
   UpdateInsightCommandOutput,
 } from "@aws-sdk/client-securityhub";
+import { randomUUID } from "../../core/entropy.ts";
 import { pageAt } from "../../core/page-token.ts";
 import type { OpHandler } from "../../core/types.ts";
 import { invalidInput, notFound, pageStart } from "./errors.ts";

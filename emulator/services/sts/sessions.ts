@@ -1,5 +1,5 @@
 /** Temporary credentials: AssumeRole and GetSessionToken issue ASIA keys whose sessions then sign requests. */
-import { randomBytes } from "../../core/entropy.ts";
+
 import type {
   AssumeRoleCommandInput,
   AssumeRoleCommandOutput,
@@ -8,6 +8,7 @@ import type {
   GetSessionTokenCommandInput,
   GetSessionTokenCommandOutput,
 } from "@aws-sdk/client-sts";
+import { randomBytes } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import { iamId, secretKey } from "../../core/ids.ts";
 import type { CredentialResolver, Runtime } from "../../core/runtime.ts";
