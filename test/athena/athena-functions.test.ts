@@ -31,7 +31,7 @@ describe("Trino → DuckDB translation", () => {
     ["date_format(from_iso8601_timestamp('2023-07-10T09:05:07Z'), '%Y/%m/%d %H:%i:%s')", "2023/07/10 09:05:07"],
     ["date_parse('2023/07/10 09:05', '%Y/%m/%d %H:%i')", "2023-07-10 09:05:00.000"],
     ["format_datetime(from_iso8601_timestamp('2023-07-10T09:05:07Z'), 'yyyy-MM-dd HH:mm')", "2023-07-10 09:05"],
-    ["parse_datetime('10/Oct/2019:13:55:36', 'dd/MMM/yyyy:HH:mm:ss')", "2019-10-10 13:55:36.000"],
+    ["parse_datetime('10/Oct/2019:13:55:36', 'dd/MMM/yyyy:HH:mm:ss')", "2019-10-10 13:55:36.000 UTC"],
     ["date_add('day', -30, from_iso8601_timestamp('2023-07-10T00:00:00Z'))", "2023-06-10 00:00:00.000 UTC"],
     ["date_trunc('hour', from_iso8601_timestamp('2023-07-10T09:35:00Z'))", "2023-07-10 09:00:00.000 UTC"],
     ["day_of_week(DATE '2024-01-14')", "7"],

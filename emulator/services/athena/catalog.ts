@@ -1,5 +1,5 @@
 /** Athena's catalog, workgroup and named-query operations over the Athena state. */
-import { randomUUID } from "../../core/entropy.ts";
+
 import type {
   BatchGetNamedQueryCommandInput,
   BatchGetNamedQueryCommandOutput,
@@ -33,6 +33,7 @@ import type {
   TableMetadata,
   WorkGroup,
 } from "@aws-sdk/client-athena";
+import { randomUUID } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import { paginate } from "../../core/page-token.ts";
 import type { OpHandler, RequestContext } from "../../core/types.ts";

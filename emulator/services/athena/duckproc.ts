@@ -1,7 +1,7 @@
 /**
  * DuckDB in a process of its own (engine-host.mjs), so that nothing a query does inside DuckDB — a native abort
  * included — can take the emulator down. What crosses the IPC channel: SQL text, rows (getRowsJson's values) with
- * their column types as plain objects, the rows of the appender, interrupts. Tables, views and macros live in the
+ * their column types as plain objects, the rows of the appender, interrupts, and DuckDB's errors with their fields. Tables, views and macros live in the
  * child; the emulator keeps the catalog, the object files and the result cache. When the child dies, every call in
  * flight fails with GENERIC_INTERNAL_ERROR and the engine starts a new child at its next use (engine.ts).
  */
@@ -39,6 +39,27 @@ export interface Conn {
   close(): void;
 }
 
+/** What DuckDB says of an error it raised (errors_as_json): its kind, subtype, byte offset in the SQL, the name it is about. */
+export interface DuckErrorInfo {
+  exception_type: string;
+  exception_message: string;
+  error_subtype?: string;
+  /** Byte offset in the statement DuckDB ran. */
+  position?: string;
+  name?: string;
+  [key: string]: string | undefined;
+}
+
+/** An error DuckDB raised: the classic text (`Binder Error: …`) as message, its fields when DuckDB gave them. */
+export class DuckError extends Error {
+  constructor(
+    message: string,
+    readonly info?: DuckErrorInfo,
+  ) {
+    super(message);
+  }
+}
+
 /** The engine process stopped (crashed, was killed) while a call was in flight. */
 export class EngineStopped extends AthenaQueryError {
   constructor(why: string) {
@@ -51,6 +72,7 @@ interface Reply {
   ok: boolean;
   value?: unknown;
   error?: string;
+  info?: DuckErrorInfo;
 }
 
 /** engine-host.mjs beside this file (the sources) or under the package root (this file bundled into dist/). */
@@ -94,7 +116,7 @@ export class DuckProcess {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.value);
-      else p.reject(new Error(m.error));
+      else p.reject(new DuckError(m.error ?? "", m.info));
     });
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {

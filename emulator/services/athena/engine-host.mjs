@@ -6,9 +6,11 @@
  * Messages from the parent: { id, op, … } with op "init" (DuckDB options and the setup statements), "connect",
  * "run", "read" (rows as getRowsJson gives them, column types described as plain objects), "append" (rows through
  * the appender), "close", "stats"; "interrupt" has no id and gets no answer. Every answer is { id, ok, value } or
- * { id, ok: false, error }.
+ * { id, ok: false, error, info }: DuckDB's classic error text and, when DuckDB gave them (errors_as_json), its
+ * error's fields (exception_type, error_subtype, position, name…), which queries map to Athena's errors.
  */
-import { DuckDBInstance, DuckDBTypeId } from "@duckdb/node-api";
+import { DuckDBInstance, DuckDBScalarFunction, DuckDBTypeId, VARCHAR } from "@duckdb/node-api";
+import { trinoTypeName } from "./trino-type-name.mjs";
 
 /** @type {DuckDBInstance | undefined} */
 let db;
@@ -47,11 +49,46 @@ function conn(id) {
   return c;
 }
 
+/** A scalar function over VARCHAR, registered in DuckDB (its catalog: every connection sees it). */
+function varcharFunction(c, name, arity, fn) {
+  c.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name,
+      returnType: VARCHAR,
+      parameterTypes: Array(arity).fill(VARCHAR),
+      mainFunction: (_info, input, output) => {
+        const cols = Array.from({ length: arity }, (_, k) => input.getColumnValues(k));
+        for (let r = 0; r < cols[0].length; r++) {
+          const a = cols.map((col) => col[r]);
+          output.setItem(r, a.some((v) => v === null) ? null : fn(...a.map(String)));
+        }
+        output.flush();
+      },
+    }),
+  );
+}
+
+/** A DuckDB error as the parent needs it: the classic text (`Binder Error: …`) and, with errors_as_json, its fields. */
+function engineError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  const at = message.indexOf("{");
+  if (at < 0) return { error: message };
+  try {
+    const info = JSON.parse(message.slice(at));
+    if (!info || typeof info.exception_message !== "string") return { error: message };
+    return { error: `${info.exception_type} Error: ${info.exception_message}`, info };
+  } catch {
+    return { error: message };
+  }
+}
+
 const ops = {
   async init({ options, setup }) {
     db = await DuckDBInstance.create(":memory:", options);
     const c = await db.connect();
     try {
+      // typeof() in Trino's words; the translator calls it (a constant per query: DuckDB folds it once).
+      varcharFunction(c, "__trino_type_name", 1, trinoTypeName);
       for (const s of setup) await c.run(s);
     } finally {
       c.closeSync();
@@ -104,7 +141,7 @@ process.on("message", async (m) => {
     const value = await ops[m.op](m);
     process.send?.({ id: m.id, ok: true, value });
   } catch (e) {
-    process.send?.({ id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    process.send?.({ id: m.id, ok: false, ...engineError(e) });
   }
 });
 // The emulator decides when this process ends: Ctrl-C in a terminal signals the whole process group, and the

@@ -12,12 +12,16 @@ import { processAlive } from "../../core/process.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceLifecycle } from "../../core/service.ts";
 import { objectsOf } from "../s3/object-store.ts";
-import { type Conn, DuckProcess, type TypeDesc } from "./duckproc.ts";
+import { type Conn, DuckError, DuckProcess, type TypeDesc } from "./duckproc.ts";
+import { EngineFailure } from "./errors.ts";
 import type { Scope } from "./locations.ts";
+import { tableObjects } from "./locations.ts";
 import { NATIVE_MACROS } from "./native.ts";
+import { partitionFilter } from "./scanned.ts";
 import { type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { quoteIdent, quoteString } from "./sql/tokens.ts";
-import { AthenaQueryError, type TableRef, translate } from "./sql/translate.ts";
+import { AthenaQueryError, type SourceMap, type TableRef, translate } from "./sql/translate.ts";
+import { TRINO_MACROS } from "./sql/trino-macros.ts";
 import type { AthenaState, TableDef } from "./state.ts";
 import { type BuildStep, type DuckHost, isReadError, TableLoader } from "./tables.ts";
 
@@ -47,12 +51,20 @@ export const ENGINE_MACROS_SQL = [
   "CREATE MACRO __json_size(j, p) AS CASE json_type(json_extract(j, p)) WHEN 'ARRAY' THEN json_array_length(json_extract(j, p)) WHEN 'OBJECT' THEN len(json_keys(json_extract(j, p))) ELSE 0 END",
 ];
 
+/**
+ * Trino's functions as macros of the `trino` schema (trino-macros.ts); the translator calls them qualified. Each is
+ * defined when a query first calls it (Engine.defineMacros): defining all of them costs the first query ~40 ms.
+ */
+export const trinoMacroSql = (name: string): string => `CREATE OR REPLACE MACRO trino.${name}${TRINO_MACROS[name]}`;
+
 /** The instance's settings, then frozen: `readable` are the only directories DuckDB may open (the first is ours). */
 function setupStatements(dir: string, readable: string[]): string[] {
   return [
     // GLOBAL: every query runs on its own connection and must see these.
     "SET GLOBAL TimeZone='UTC'",
     "SET GLOBAL integer_division=true",
+    // Errors with their kind and position (errors.ts maps them to Athena's).
+    "SET GLOBAL errors_as_json=true",
     "SET enable_external_file_cache=false",
     // Only our own directory (which holds what spills) and the recording's object files stay readable;
     // then the configuration is frozen for every connection.
@@ -61,6 +73,7 @@ function setupStatements(dir: string, readable: string[]): string[] {
     "SET enable_external_access=false",
     "SET lock_configuration=true",
     ...ENGINE_MACROS_SQL,
+    "CREATE SCHEMA trino",
   ];
 }
 
@@ -123,6 +136,8 @@ export class Engine {
   private running = new Map<string, { conn: Conn; cancelled: boolean; stop: () => void }>();
   private setupQueue: Promise<unknown> = Promise.resolve();
   private schemas = new Set<string>();
+  /** The `trino` macros defined in the engine process running now. */
+  private macros = new Set<string>();
   /** Executions stopped before they reached DuckDB (still loading tables). */
   private stopped = new Set<string>();
   private backendP: Promise<Backend> | undefined;
@@ -192,6 +207,7 @@ export class Engine {
     this.current = undefined;
     this.backendP = undefined;
     this.schemas.clear();
+    this.macros.clear();
     this.tables.reset();
     this.restarts++;
     this.say(`athena: the query engine stopped (${why}); a new one starts with the next query`);
@@ -257,6 +273,21 @@ export class Engine {
     this.schemas.add(name);
   }
 
+  /** Defines the `trino` macros a translation calls that the engine process does not have yet. */
+  private async defineMacros(names: Iterable<string>): Promise<void> {
+    const missing = [...names].filter((n) => !this.macros.has(n));
+    if (!missing.length) return;
+    await this.serial(async () => {
+      const { setup, proc } = await this.backend();
+      for (const n of missing) {
+        if (this.macros.has(n)) continue;
+        await setup.run(trinoMacroSql(n));
+        // A restart meanwhile took the definition with the old process.
+        if (this.current === proc) this.macros.add(n);
+      }
+    });
+  }
+
   async dropTable(scope: Pick<Scope, "accountId" | "region">, db: string, name: string): Promise<void> {
     await this.tables.drop(this.schemaName(scope, db), name);
   }
@@ -303,6 +334,10 @@ export class Engine {
       now: scope.now,
       relation: (ref: TableRef, withPath: boolean) => this.relation(scope, ref, withPath),
       infoSchema: (name: string) => infoSchema(scope.state, name),
+      columns: (d: string, n: string) => {
+        const t = dbs[d]?.tables[n];
+        return t && t.tableType !== "VIRTUAL_VIEW" ? [...t.columns, ...t.partitionKeys].map((c) => c.name.toLowerCase()) : undefined;
+      },
     });
     // Translated once to find the tables and views; the SQL that runs is translated once they are all prepared.
     const first = translate(sql, { ...opts(defaultDb), params });
@@ -324,14 +359,16 @@ export class Engine {
           views.push({ ref, t });
         } else {
           const schema = this.schemaName(scope, ref.db);
-          bytes += (await this.tables.prepare(scope, ref, schema, t)).bytes;
+          const all = (await this.tables.prepare(scope, ref, schema, t)).bytes;
+          // What Athena would read: the objects of the partitions the query's WHERE keeps (scanned.ts).
+          bytes += t.partitionKeys.length ? partitionBytes(scope, t, partitionFilter(sql, defaultDb, ref, t.partitionKeys)) : all;
           tables.push({ ref, t, schema });
         }
       }
     };
     await visit(first.refs, 0);
     const keys = tables.map((d) => `${d.schema}.${d.ref.name}`);
-    const prepared: Prepared = { sql: first.sql, bytes, aliases: first.aliases };
+    const prepared: Prepared = { sql: first.sql, bytes, aliases: first.aliases, map: first.map, source: sql };
     /** The tables the SQL reads straight from their files. */
     let direct: typeof tables = [];
     /**
@@ -345,8 +382,9 @@ export class Engine {
         earlier?.();
         release();
       };
-      const viewSql = views.map(({ ref, t }) => ({ ref, sql: translate(t.viewSql ?? "", opts(ref.db)).sql }));
+      const viewSql = views.map(({ ref, t }) => ({ ref, ...translate(t.viewSql ?? "", opts(ref.db)) }));
       const main = translate(sql, { ...opts(defaultDb), params });
+      await this.defineMacros([...main.macros, ...viewSql.flatMap((v) => [...v.macros])]);
       direct = tables.filter((d) => this.tables.readsFiles(d.schema, d.ref.name));
       for (const v of viewSql) {
         await this.serial(async () => {
@@ -357,6 +395,7 @@ export class Engine {
       }
       prepared.sql = main.sql;
       prepared.aliases = main.aliases;
+      prepared.map = main.map;
     };
     try {
       await bind();
@@ -381,13 +420,20 @@ export class Engine {
    * connection of its own, so StopQueryExecution and the timeout can interrupt it.
    */
   async run(id: string, sql: string, prepared: Prepared): Promise<ResultSet & { raw: Record<string, unknown>[] }> {
+    let ran = sql;
     try {
-      return await this.runOnce(id, sql, prepared);
+      try {
+        return await this.runOnce(id, sql, prepared);
+      } catch (e) {
+        if (!prepared.fallback || e instanceof Cancelled || e instanceof AthenaQueryError || !isReadError(e as Error, this.dir)) throw e;
+        const before = prepared.sql;
+        await prepared.fallback();
+        ran = sql === before ? prepared.sql : sql.replace(before, () => prepared.sql);
+        return await this.runOnce(id, ran, prepared);
+      }
     } catch (e) {
-      if (!prepared.fallback || e instanceof Cancelled || e instanceof AthenaQueryError || !isReadError(e as Error, this.dir)) throw e;
-      const before = prepared.sql;
-      await prepared.fallback();
-      return await this.runOnce(id, sql === before ? prepared.sql : sql.replace(before, () => prepared.sql), prepared);
+      // What DuckDB says is placed in the student's SQL through the translation's map (errors.ts).
+      throw e instanceof DuckError ? new EngineFailure(e, ran, prepared.sql, prepared.map, prepared.source) : e;
     } finally {
       prepared.release?.();
       prepared.release = undefined;
@@ -449,10 +495,20 @@ export interface Prepared {
   sql: string;
   bytes: number;
   aliases: Set<string>;
+  /** The translation's map back to the student's SQL, and that SQL. */
+  map: SourceMap;
+  source: string;
   /** Set when a table was read straight from its files: loads those tables with the JavaScript serdes instead. */
   fallback?: () => Promise<void>;
   /** Lets go of the table generations the SQL names (run calls it when the query has run). */
   release?: () => void;
+}
+
+/** The stored size of the table's objects in the partitions `keep` accepts. */
+function partitionBytes(scope: Scope, t: TableDef, keep: (parts: Record<string, string>) => boolean): number {
+  let n = 0;
+  for (const o of tableObjects(scope, t)) if (keep(o.parts)) n += o.size;
+  return n;
 }
 
 /** Optional progress lines for long table loads (the server console), per runtime. */
@@ -583,6 +639,36 @@ function fmtTimestamp(v: string, tz: boolean): string {
   return `${m[1]} ${m[2]}.${(m[3] ?? "").padEnd(3, "0").slice(0, 3)}${tz ? " UTC" : ""}`;
 }
 
+/** DuckDB's text of a BLOB (printable bytes as they are, others as \xHH) → its bytes. */
+function blobBytes(text: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\\" && text[i + 1] === "x" && /^[0-9A-Fa-f]{2}$/.test(text.slice(i + 2, i + 4))) {
+      out.push(Number.parseInt(text.slice(i + 2, i + 4), 16));
+      i += 3;
+    } else out.push(...Buffer.from(text[i], "utf8"));
+  }
+  return out;
+}
+
+/** varbinary as Trino prints it: hex pairs, 8-byte words three spaces apart, 32 bytes a line (SqlVarbinary.toHexString). */
+export function varbinaryText(bytes: number[]): string {
+  const lines: string[] = [];
+  for (let l = 0; l < bytes.length; l += 32) {
+    const words: string[] = [];
+    for (let w = l; w < Math.min(l + 32, bytes.length); w += 8) {
+      words.push(
+        bytes
+          .slice(w, Math.min(w + 8, l + 32, bytes.length))
+          .map((b) => b.toString(16).padStart(2, "0"))
+          .join(" "),
+      );
+    }
+    lines.push(words.join("   "));
+  }
+  return lines.join("\n");
+}
+
 /** One value as Athena prints it in VarCharValue and in the CSV. */
 export function formatValue(t: TypeDesc, v: unknown, nested = false): string | null {
   if (v === null || v === undefined) return nested ? "null" : null;
@@ -608,13 +694,19 @@ export function formatValue(t: TypeDesc, v: unknown, nested = false): string | n
     }
     case "MAP":
       return `{${(v as { key: unknown; value: unknown }[]).map((e) => `${formatValue(t.keyType!, e.key, true)}=${formatValue(t.valueType!, e.value, true)}`).join(", ")}}`;
+    case "BLOB":
+      return varbinaryText(blobBytes(String(v)));
     case "INTERVAL": {
+      // interval day to second: one length of time, days first (DuckDB keeps days and microseconds apart).
       const iv = v as { months: number; days: number; micros: string };
-      const ms = Number(iv.micros) / 1000;
-      const hh = Math.floor(ms / 3_600_000);
+      const total = iv.days * 86_400_000 + Number(iv.micros) / 1000;
+      const sign = total < 0 ? "-" : "";
+      const ms = Math.round(Math.abs(total));
+      const days = Math.floor(ms / 86_400_000);
+      const hh = Math.floor((ms % 86_400_000) / 3_600_000);
       const mm = Math.floor((ms % 3_600_000) / 60_000);
       const ss = (ms % 60_000) / 1000;
-      return `${iv.days} ${String(hh).padStart(2, "0")}:${String(mm).padStart(2, "0")}:${ss.toFixed(3).padStart(6, "0")}`;
+      return `${sign}${days} ${String(hh).padStart(2, "0")}:${String(mm).padStart(2, "0")}:${ss.toFixed(3).padStart(6, "0")}`;
     }
     default:
       return typeof v === "object" ? JSON.stringify(v) : String(v);

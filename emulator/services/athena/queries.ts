@@ -1,5 +1,5 @@
 /** Query executions: Start/Get/Stop/List/BatchGet, results from a bounded cache or the output CSV, and the run loop. */
-import { randomUUID } from "../../core/entropy.ts";
+
 import type {
   BatchGetQueryExecutionCommandInput,
   BatchGetQueryExecutionCommandOutput,
@@ -18,6 +18,7 @@ import type {
   StopQueryExecutionCommandInput,
   StopQueryExecutionCommandOutput,
 } from "@aws-sdk/client-athena";
+import { randomUUID } from "../../core/entropy.ts";
 import { AwsError } from "../../core/errors.ts";
 import { paginate } from "../../core/page-token.ts";
 import type { Runtime } from "../../core/runtime.ts";
@@ -25,9 +26,9 @@ import type { OpHandler, RequestContext } from "../../core/types.ts";
 import { objectsOf } from "../s3/object-store.ts";
 import { runDdl } from "./ddlexec.ts";
 import { Cancelled, type ColumnMeta, engineFor, type ResultSet } from "./engine.ts";
+import { athenaReason } from "./errors.ts";
 import { parseS3Uri } from "./locations.ts";
 import { parseStatement, type Statement } from "./sql/ddl.ts";
-import { lineCol, SqlSyntaxError } from "./sql/tokens.ts";
 import { AthenaQueryError } from "./sql/translate.ts";
 import { type AthenaState, athenaState, athenaStateOf, type ExecutionRec } from "./state.ts";
 
@@ -131,9 +132,9 @@ export function renderExecution(e: ExecutionRec): QueryExecution {
       DataScannedInBytes: e.scannedBytes ?? 0,
       TotalExecutionTimeInMillis: e.totalMs ?? 0,
       QueryQueueTimeInMillis: e.queueMs ?? 0,
-      ServicePreProcessingTimeInMillis: 0,
-      QueryPlanningTimeInMillis: 0,
-      ServiceProcessingTimeInMillis: 0,
+      ServicePreProcessingTimeInMillis: e.preprocessingMs ?? 0,
+      QueryPlanningTimeInMillis: e.planningMs ?? 0,
+      ServiceProcessingTimeInMillis: e.serviceMs ?? 0,
       ResultReuseInformation: { ReusedPreviousResult: false },
     },
     WorkGroup: e.workGroup,
@@ -250,43 +251,28 @@ async function update(runtime: Runtime, accountId: string, region: string, id: s
   });
 }
 
-/** Athena's FAILED reason for a DuckDB error, with line:col found in the student's SQL where possible. */
-export function athenaReason(e: unknown, sql: string): string {
-  if (e instanceof AthenaQueryError) return e.message;
-  if (e instanceof SqlSyntaxError) return `SYNTAX_ERROR: ${lineCol(sql, e.pos)}: ${e.message}`;
-  const msg = (e as Error).message ?? String(e);
-  const first = msg.split("\n")[0];
-  const at = (name: string) => {
-    const re = new RegExp(`(?<![A-Za-z0-9_])"?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}"?(?![A-Za-z0-9_])`, "i");
-    const m = re.exec(sql);
-    return lineCol(sql, m ? m.index : 0);
-  };
-  let m = /Referenced column "?([^"!]+)"? not found/.exec(first) ?? /Values list "[^"]*" does not have a column named "([^"]+)"/.exec(first);
-  if (m) return `COLUMN_NOT_FOUND: ${at(m[1])}: Column '${m[1].toLowerCase()}' cannot be resolved or requester is not authorized to access requested resources`;
-  m = /Cannot extract field '([^']+)' from expression "([^"]+)" because it is not a struct/.exec(first);
-  if (m) return `TYPE_MISMATCH: ${at(`${m[2]}.${m[1]}`)}: Expression "${m[2].toLowerCase()}" is not of type ROW`;
-  m = /Could not find key "([^"]+)" in struct/.exec(first);
-  if (m) return `COLUMN_NOT_FOUND: ${at(m[1])}: Column '${m[1].toLowerCase()}' cannot be resolved or requester is not authorized to access requested resources`;
-  m = /(?:Scalar|Aggregate|Table) Function with name "?(\w+)"? does not exist/.exec(first);
-  if (m) return `FUNCTION_NOT_FOUND: ${at(m[1])}: Function '${m[1].toLowerCase()}' not registered`;
-  m = /No function matches the given name and argument types '(\w+)\((.*)\)'/.exec(first);
-  if (m) return `FUNCTION_NOT_FOUND: ${at(m[1])}: Unexpected parameters (${m[2].toLowerCase()}) for function ${m[1].toLowerCase()}`;
-  m = /syntax error at or near "([^"]*)"/.exec(first) ?? /syntax error at end of input/.exec(first);
-  if (m) return `SYNTAX_ERROR: ${m[1] ? at(m[1]) : lineCol(sql, sql.length)}: mismatched input '${m[1] ?? "<EOF>"}'`;
-  m = /column "?([^"]+)"? must appear in the GROUP BY clause/.exec(first);
-  if (m) return `EXPRESSION_NOT_AGGREGATE: ${at(m[1])}: '${m[1]}' must be an aggregate expression or appear in GROUP BY clause`;
-  m = /Table with name "?([^"!]+?)"? does not exist/.exec(first);
-  if (m) return `TABLE_NOT_FOUND: ${at(m[1])}: Table '${m[1].toLowerCase()}' does not exist`;
-  if (/^Conversion Error/.test(first)) return `INVALID_CAST_ARGUMENT: ${first.replace(/^Conversion Error: /, "")}`;
-  if (/Out of Memory/i.test(first)) return "EXCEEDED_LOCAL_MEMORY_LIMIT: Query exceeded local memory limit";
-  if (/^(Binder|Parser) Error/.test(first)) return `SYNTAX_ERROR: ${lineCol(sql, 0)}: ${first.replace(/^\w+ Error: /, "")}`;
-  if (/^Invalid Input Error/.test(first)) return `INVALID_FUNCTION_ARGUMENT: ${first.replace(/^Invalid Input Error: /, "")}`;
-  return `GENERIC_INTERNAL_ERROR: ${first}`;
+/** The phases of a query's run that QueryExecution.Statistics reports, in order. */
+export type QueryPhase = "queued" | "preprocessing" | "planning" | "executing" | "publishing";
+
+/** Tests: called (and awaited) as a query enters each phase, so that a test can move the range's clock in it. */
+const phaseHooks = new WeakMap<Runtime, (phase: QueryPhase, id: string) => Promise<void> | void>();
+
+export function setAthenaPhaseHook(runtime: Runtime, hook: ((phase: QueryPhase, id: string) => Promise<void> | void) | undefined): void {
+  if (hook) phaseHooks.set(runtime, hook);
+  else phaseHooks.delete(runtime);
 }
 
-/** The run loop: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; results go to the output location. */
+/**
+ * The run loop: QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED; results go to the output location. Each phase is
+ * timed on the range's clock (real time, moved by tests), as Athena reports them: queued from submission until an
+ * engine takes the query (the engine process starting included), service pre-processing (parsing, catalog checks),
+ * engine execution (planning — translation and loading the tables' objects — then DuckDB's run), then service
+ * processing (writing the results to S3 and the final state).
+ */
 async function execute(runtime: Runtime, accountId: string, region: string, id: string): Promise<void> {
-  const started = Date.now();
+  const now = () => runtime.clock.now().getTime();
+  const hook = async (phase: QueryPhase) => phaseHooks.get(runtime)?.(phase, id);
+  await hook("queued");
   let rec: ExecutionRec | undefined;
   await update(runtime, accountId, region, id, (e) => {
     if (e.state === "QUEUED") e.state = "RUNNING";
@@ -294,12 +280,15 @@ async function execute(runtime: Runtime, accountId: string, region: string, id: 
   });
   if (rec?.state !== "RUNNING") return;
   const exec = rec;
+  const times = { submitted: Date.parse(exec.submitted), dequeued: 0, preprocessed: 0, planned: 0, executed: 0 };
   let result: ResultSet | undefined;
   let scanned = 0;
   let failure: string | undefined;
   let cancelled = false;
   try {
     const engine = await engineFor(runtime);
+    times.dequeued = now();
+    await hook("preprocessing");
     const st = athenaStateOf(runtime, accountId, region);
     const scope = { runtime, accountId, region, state: st, now: runtime.clock.now() };
     const stmt = parseStatement(exec.query);
@@ -307,12 +296,17 @@ async function execute(runtime: Runtime, accountId: string, region: string, id: 
     if (stmt.kind !== "select" && !st.catalog.databases[db] && exec.database) {
       throw new AthenaQueryError("SCHEMA_NOT_FOUND", `Schema '${db}' does not exist`);
     }
+    if (stmt.kind === "select" && !st.catalog.databases[db]) throw new AthenaQueryError("SCHEMA_NOT_FOUND", `line 1:1: Schema '${db}' does not exist`);
+    times.preprocessed = now();
     if (stmt.kind === "select") {
-      if (!st.catalog.databases[db]) throw new AthenaQueryError("SCHEMA_NOT_FOUND", `line 1:1: Schema '${db}' does not exist`);
+      await hook("planning");
       const prepared = await engine.prepare(scope, exec.query, db, exec.executionParameters);
+      times.planned = now();
       scanned = prepared.bytes;
+      await hook("executing");
       result = await engine.run(id, prepared.sql, prepared);
     } else {
+      await hook("executing");
       const out = await runDdl(runtime, accountId, region, engine, id, exec, stmt, db);
       result = out.result;
       scanned = out.bytes;
@@ -321,7 +315,8 @@ async function execute(runtime: Runtime, accountId: string, region: string, id: 
     if (e instanceof Cancelled) cancelled = true;
     else failure = athenaReason(e, exec.query);
   }
-  const elapsed = Date.now() - started;
+  times.executed = now();
+  await hook("publishing");
   await update(runtime, accountId, region, id, (e) => {
     if (e.state !== "RUNNING") return;
     // Results go to S3 with the state change, in the same transaction, as Athena writes them before SUCCEEDED; a
@@ -334,10 +329,17 @@ async function execute(runtime: Runtime, accountId: string, region: string, id: 
         failure = (err as Error).message;
       }
     }
-    e.completed = runtime.clock.now().toISOString();
-    e.engineMs = elapsed;
-    e.totalMs = elapsed + 1;
-    e.queueMs = 1;
+    const published = now();
+    // A phase the query never reached took no time; the ones it did end where the next began.
+    const dequeued = times.dequeued || times.executed;
+    const preprocessed = times.preprocessed || times.executed;
+    e.queueMs = Math.max(0, dequeued - times.submitted);
+    e.preprocessingMs = Math.max(0, preprocessed - dequeued);
+    e.planningMs = times.planned ? times.planned - preprocessed : 0;
+    e.engineMs = Math.max(0, times.executed - preprocessed);
+    e.serviceMs = Math.max(0, published - times.executed);
+    e.totalMs = e.queueMs + e.preprocessingMs + e.engineMs + e.serviceMs;
+    e.completed = new Date(published).toISOString();
     e.scannedBytes = scanned;
     if (cancelled) e.state = "CANCELLED";
     else if (failure) {
@@ -471,9 +473,10 @@ export const getQueryRuntimeStatistics: OpHandler<GetQueryRuntimeStatisticsComma
     QueryRuntimeStatistics: {
       Timeline: {
         QueryQueueTimeInMillis: e.queueMs ?? 0,
-        QueryPlanningTimeInMillis: 0,
+        ServicePreProcessingTimeInMillis: e.preprocessingMs ?? 0,
+        QueryPlanningTimeInMillis: e.planningMs ?? 0,
         EngineExecutionTimeInMillis: e.engineMs ?? 0,
-        ServiceProcessingTimeInMillis: 0,
+        ServiceProcessingTimeInMillis: e.serviceMs ?? 0,
         TotalExecutionTimeInMillis: e.totalMs ?? 0,
       },
       Rows: { InputRows: e.rows ?? 0, InputBytes: e.scannedBytes ?? 0, OutputBytes: 0, OutputRows: e.rows ?? 0 },

@@ -87,9 +87,13 @@ export interface ExecutionRec {
   errorType?: number;
   submitted: string;
   completed?: string;
-  engineMs?: number;
-  totalMs?: number;
+  /** QueryExecution.Statistics, measured on the range's clock (queries.ts). */
   queueMs?: number;
+  preprocessingMs?: number;
+  planningMs?: number;
+  engineMs?: number;
+  serviceMs?: number;
+  totalMs?: number;
   scannedBytes?: number;
   rows?: number;
 }
