@@ -160,7 +160,9 @@ async function buildTimelineScenarios() {
     const manifest = join(recordings, name, "scenario.json");
     if (!existsSync(manifest) || JSON.parse(readFileSync(manifest, "utf8")).timeline !== true) continue;
     process.stderr.write(`ir-range: building scenario ${name} from its timeline…\n`);
-    const r = spawnSync(process.execPath, [join(root, "bin", "ir-range.js"), "scenario", "build", name, "--if-stale"], { stdio: ["ignore", "ignore", "inherit"] });
+    const r = spawnSync(process.execPath, [join(root, "bin", "ir-range.js"), "scenario", "build", name, "--if-stale"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     if (r.status !== 0) throw new Error(`scenario ${name} did not build (exit ${r.status})`);
   }
 }

@@ -61,13 +61,16 @@ export interface AuditInput {
   output?: Record<string, unknown>;
   error?: AwsError;
   host: string;
+  /** Whether CloudTrail records this operation's response (OperationSpec.logsResponse); by default, when not read-only. */
+  logsResponse?: boolean;
 }
 
 export function apiCallRecord(a: AuditInput): Record<string, unknown> & { eventTime: string; eventID: string } {
   const { ctx } = a;
   const custom = a.input && a.service.audit ? a.service.audit(ctx.operation, a.input, a.host) : undefined;
   const requestParameters = custom ? custom.requestParameters : a.input ? (auditValue(a.inputSchema, a.input) as Record<string, unknown>) : null;
-  const responseElements = !ctx.readOnly && a.output && !a.error ? (auditValue(a.outputSchema, a.output) ?? null) : null;
+  const logsResponse = a.logsResponse ?? !ctx.readOnly;
+  const responseElements = logsResponse && a.output && !a.error ? (auditValue(a.outputSchema, a.output) ?? null) : null;
   return {
     eventVersion: "1.11",
     userIdentity: ctx.invokedBy ? { ...userIdentity(ctx.principal), invokedBy: ctx.invokedBy } : userIdentity(ctx.principal),

@@ -92,4 +92,6 @@ export interface Runtime {
    * (EC2's encoded authorization messages) opens in this state directory only.
    */
   sealingKey(purpose: string): Buffer;
+  /** The key the recording's own sealed texts were made with, when it has one (a timeline build's denials). */
+  recordingSealingKey?(purpose: string): Buffer | undefined;
 }

@@ -13,6 +13,11 @@ export interface ScenarioContent {
    * be a getter that builds the records when first read: nothing reads it at start.
    */
   history: Iterable<CloudTrailRecord>;
+  /**
+   * What the recording's sealed texts (EC2's encoded authorization messages in its history) were sealed under: a
+   * timeline build seals with secrets derived from its seed, so that they open in every installation.
+   */
+  sealingMaterial?: string;
   /** Work a generator leaves until needed (building records), done ahead of need while the server waits for requests. */
   prepare?(): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Text the range hands out sealed and opens later (EC2's encoded authorization messages): AES-256-GCM under a key
  * of this installation (Runtime.sealingKey), so it opens in this state directory only and cannot be forged.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv } from "node:crypto";
+import { randomBytes } from "./entropy.ts";
 import type { Runtime } from "./runtime.ts";
 
 export function seal(runtime: Runtime, purpose: string, text: string): string {
@@ -16,13 +17,18 @@ export function seal(runtime: Runtime, purpose: string, text: string): string {
 export function unseal(runtime: Runtime, purpose: string, sealed: string): string | undefined {
   const raw = Buffer.from(sealed.trim(), "base64url");
   if (raw.length < 29) return undefined;
-  try {
-    const decipher = createDecipheriv("aes-256-gcm", runtime.sealingKey(purpose), raw.subarray(0, 12));
-    decipher.setAuthTag(raw.subarray(12, 28));
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
-  } catch {
-    return undefined;
+  // This installation's key, then the recording's: messages a recording's own calls were refused with open too.
+  for (const key of [runtime.sealingKey(purpose), runtime.recordingSealingKey?.(purpose)]) {
+    if (!key) continue;
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+    } catch {
+      // not sealed under this key
+    }
   }
+  return undefined;
 }
 
 /** The purpose EC2's encoded authorization messages are sealed for. */

@@ -22,6 +22,8 @@ export interface OperationSpec<I = any, O = any, KI = keyof I, KO = keyof O> {
   mutates: boolean;
   /** CloudTrail's readOnly flag for the call. */
   readOnly: boolean;
+  /** CloudTrail records the response (responseElements): writes do, STS's sessions too although logged read-only. */
+  logsResponse: boolean;
   category: EventCategory;
   /**
    * Types only: the input's and output's member names. Shapes of the SDK whose members are all optional are
@@ -45,12 +47,12 @@ export interface WriteOptions {
 
 /** A read: runs without the write lock; CloudTrail logs it readOnly. */
 export function read<I, O>(handler: OpHandler<I, O>, opts: ReadOptions = {}): OperationSpec<I, O> {
-  return { handler, mutates: !!opts.records, readOnly: true, category: opts.category ?? "Management" };
+  return { handler, mutates: !!opts.records, readOnly: true, logsResponse: false, category: opts.category ?? "Management" };
 }
 
 /** A write: runs in a transaction; CloudTrail logs it with readOnly false. */
 export function write<I, O>(handler: OpHandler<I, O>, opts: WriteOptions = {}): OperationSpec<I, O> {
-  return { handler, mutates: true, readOnly: !!opts.loggedReadOnly, category: opts.category ?? "Management" };
+  return { handler, mutates: true, readOnly: !!opts.loggedReadOnly, logsResponse: true, category: opts.category ?? "Management" };
 }
 
 /** The SDK's input and output for one method of an aggregated client (its last overload carries both). */

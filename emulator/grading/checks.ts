@@ -5,6 +5,8 @@
  */
 import { asList, type Json, statementsOf } from "../core/policy-document.ts";
 import type { Ec2State, StoredInstance } from "../services/ec2/state.ts";
+import { exposedCredentialsChecks } from "./checks-exposed-credentials.ts";
+import { misconfiguredResourceChecks } from "./checks-misconfigured-resource.ts";
 import { type Evidence, evidence as ev } from "./messages.ts";
 import { type GradingSnapshot, globalState, regionalState } from "./snapshot.ts";
 
@@ -51,6 +53,8 @@ function addAttachedVolumes(ids: Set<string | undefined>, ec2: Partial<Ec2State>
 const field = (obj: Json | undefined, key: string): Json | undefined => (obj && typeof obj === "object" && !Array.isArray(obj) ? obj[key] : undefined);
 
 export const checks: Record<string, Check> = {
+  ...misconfiguredResourceChecks,
+  ...exposedCredentialsChecks,
   /** params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts). */
   instancesTerminated(snap, p) {
     const evidence: Evidence[] = [];

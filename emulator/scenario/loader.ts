@@ -150,6 +150,12 @@ function recordedHistory(dir: string, delta: number): Iterable<CloudTrailRecord>
   return history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 }
 
+/** What a timeline build sealed its recorded texts under (build.json), so that they open here too. */
+function sealingOf(data: string): { sealingMaterial?: string } {
+  const sealing = (readJson(join(data, "build.json")) as { sealing?: unknown }).sealing;
+  return typeof sealing === "string" ? { sealingMaterial: sealing } : {};
+}
+
 /** The folder of a timeline scenario's recording, built first when missing or older than its timeline. */
 async function builtRecording(dir: string, manifest: ScenarioManifest): Promise<string> {
   // Asked with the file system alone; the builder (YAML, zod, the SDK clients) loads only when it has work.
@@ -194,6 +200,7 @@ export function loadScenario(name: string, root?: string): LoadedScenario {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
       objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta),
       history: recordedHistory(data, delta),
+      ...(manifest.timeline ? sealingOf(data) : {}),
     };
   };
   return { manifest, dir, briefing, content };

@@ -516,6 +516,7 @@ export class Dispatcher {
           output,
           error,
           host: req.headers.host ?? "",
+          logsResponse: spec?.logsResponse,
         }),
       );
     }

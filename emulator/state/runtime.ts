@@ -25,6 +25,18 @@ function anchorFor(clock: Clock, minutesBefore: number): Date {
   return new Date(t - (t % 1000));
 }
 
+/** The secrets a key for sealed texts is made from: every credential's, in key order. */
+export function sealingMaterialOf(secrets: ReadonlyMap<string, string>): string {
+  return [...secrets.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
+}
+
+function sealingKeyOf(material: string, purpose: string): Buffer {
+  return createHmac("sha256", material).update(`ir-range/${purpose}`).digest();
+}
+
 export class RangeRuntime implements Runtime {
   readonly scenario: LoadedScenario;
   readonly stateDir: string;
@@ -144,11 +156,12 @@ export class RangeRuntime implements Runtime {
   }
 
   sealingKey(purpose: string): Buffer {
-    const material = [...this.secrets.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, v]) => `${k}=${v}`)
-      .join("\n");
-    return createHmac("sha256", material).update(`ir-range/${purpose}`).digest();
+    return sealingKeyOf(sealingMaterialOf(this.secrets), purpose);
+  }
+
+  recordingSealingKey(purpose: string): Buffer | undefined {
+    const material = this.content.sealingMaterial;
+    return material === undefined ? undefined : sealingKeyOf(material, purpose);
   }
 
   /** The keys a user of this state directory signs with (the scenario's responder, this installation's secret). */

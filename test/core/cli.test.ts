@@ -137,6 +137,8 @@ describe("ir-range brief and errors", () => {
   it("names an unknown scenario and lists the known ones", async () => {
     const r = await run(process.execPath, [BIN, "brief", "--scenario", "nope"]).catch((e) => e as { code: number; stderr: string });
     expect((r as { code: number }).code).toBe(2);
-    expect((r as { stderr: string }).stderr).toMatch(/no scenario named "nope" \(built-in: basic, secutter; yours, in .*: none\)/);
+    expect((r as { stderr: string }).stderr).toMatch(
+      /no scenario named "nope" \(built-in: basic, exposed-credentials, misconfigured-resource, secutter; yours, in .*: none\)/,
+    );
   });
 });

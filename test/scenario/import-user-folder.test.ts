@@ -141,7 +141,7 @@ describe.skipIf(!hasAwsCli)("an imported scenario through the ir-range and aws C
     expect(refused.stderr).toMatch(/scenario name "\.\.\/escape" is not allowed/);
 
     const help = await run(["start", "--help"], env);
-    expect(help.stdout).toMatch(/scenario to serve: basic, secutter, invictus-case/);
+    expect(help.stdout).toMatch(/scenario to serve: basic,\s+exposed-credentials,\s+misconfigured-resource,\s+secutter,\s+invictus-case/);
     expect(help.stdout).toMatch(new RegExp(`invictus-case +yours +${dir}`));
     expect(help.stdout).toMatch(/secutter +built-in/);
 
@@ -220,7 +220,9 @@ describe.skipIf(!hasAwsCli)("an imported scenario through the ir-range and aws C
     expect(imported.stdout).toContain(`start it with: npx ir-range start --scenario lab-1 --scenarios-dir ${out}\n`);
     const missing = await run(["start", "--scenario", "lab-1", "--port", "0", "--state-dir", join(work, "s1")], env);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain(`no scenario named "lab-1" (built-in: basic, secutter; yours, in ${join(work, "home", "scenarios")}: none)`);
+    expect(missing.stderr).toContain(
+      `no scenario named "lab-1" (built-in: basic, exposed-credentials, misconfigured-resource, secutter; yours, in ${join(work, "home", "scenarios")}: none)`,
+    );
     expect(existsSync(join(work, "s1"))).toBe(false);
     const cli = await startCli(["--scenario", "lab-1", "--scenarios-dir", out, "--port", "0", "--state-dir", join(work, "s2"), "--quiet"], env);
     try {

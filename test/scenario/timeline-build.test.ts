@@ -15,6 +15,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../../emulator/scenario/loader.ts";
 import { BuildError, build, check } from "../../emulator/scenario/timeline/index.ts";
+import { interpolate } from "../../emulator/scenario/timeline/interpolate.ts";
 import { newScenario } from "../../emulator/scenario/timeline/new.ts";
 import { BIN } from "../helpers/cli-process.ts";
 import { startTestServer } from "../helpers/emulator.ts";
@@ -255,7 +256,7 @@ describe("web requests", () => {
         "  - { region: ap-northeast-1, imageId: ami-0f0f0f0f0f0f0f0f0, name: al2023-ami-2023.4.20240513.0-kernel-6.1-x86_64, imdsSupport: v2.0 }",
         "setup:",
         "  - actor: admin",
-        "    call: { service: s3, operation: CreateBucket, input: { Bucket: \"web-logs-${account}\", CreateBucketConfiguration: { LocationConstraint: ap-northeast-1 } } }",
+        '    call: { service: s3, operation: CreateBucket, input: { Bucket: "web-logs-${account}", CreateBucketConfiguration: { LocationConstraint: ap-northeast-1 } } }',
         "  - actor: admin",
         "    call: { service: ec2, operation: RunInstances, input: { ImageId: ami-0f0f0f0f0f0f0f0f0, InstanceType: t3.micro, MinCount: 1, MaxCount: 1, SubnetId: subnet-0a0a0a0a0a0a0a0a0 } }",
         "    save: site",
@@ -289,4 +290,20 @@ describe("web requests", () => {
       await server.stop();
     }
   }, 60_000);
+});
+
+describe("references", () => {
+  const scope = {
+    account: "444455556666",
+    region: "ap-northeast-1",
+    ips: { office: "203.0.113.25" },
+    vars: {},
+    saved: { web: { Instances: [{ InstanceId: "i-0abc" }] } },
+  };
+  it("write values into text, take a whole value as it is, and leave $${…} as a literal ${…}", () => {
+    expect(interpolate("arn:aws:iam::${account}:user/$${aws:username}", scope)).toBe("arn:aws:iam::444455556666:user/${aws:username}");
+    expect(interpolate("${web.Instances}", scope)).toEqual([{ InstanceId: "i-0abc" }]);
+    expect(interpolate({ ip: "${ip.office}", ids: ["${web.Instances.0.InstanceId}"] }, scope)).toEqual({ ip: "203.0.113.25", ids: ["i-0abc"] });
+    expect(() => interpolate("${nothing.here}", scope)).toThrow(/nothing named "nothing"/);
+  });
 });

@@ -5,6 +5,7 @@
  * the run leaves — state, CloudTrail records, written objects — plus the evidence derived from it (evidence/) is the
  * recording, written as a static scenario the loader moves to the range's time.
  */
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,8 +22,8 @@ import { inProcessHandler } from "../../server/in-process-sdk.ts";
 import type { Ec2State } from "../../services/ec2/state.ts";
 import { allServices } from "../../services/index.ts";
 import { objectsOf } from "../../services/s3/object-store.ts";
-import { installedSecrets } from "../../state/install-credentials.ts";
-import { RangeRuntime } from "../../state/runtime.ts";
+import { installedSecrets, writeInstalledSecrets } from "../../state/install-credentials.ts";
+import { RangeRuntime, sealingMaterialOf } from "../../state/runtime.ts";
 import { Rng } from "../prng.ts";
 import { Credentials } from "./credentials.ts";
 import { interpolate, type Scope } from "./interpolate.ts";
@@ -147,6 +148,8 @@ function signInRecord(
 
 export interface RunResult {
   output: Omit<BuildOutput, "writeObject" | "log"> & { objects: { bucket: string; key: string; body: Buffer }[] };
+  /** What the run's sealed texts open with (ScenarioContent.sealingMaterial). */
+  sealingMaterial: string;
   calls: number;
 }
 
@@ -169,6 +172,12 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
   const scratch = mkdtempSync(join(tmpdir(), "ir-range-build-"));
   try {
     return await withSeededEntropy(tl.seed, async () => {
+      // The manifest's keys get secrets derived from the seed, not an installation's: what the run seals (EC2's encoded
+      // authorization messages) is then the same on every build, and the recording carries what opens it.
+      const derived = Object.fromEntries(
+        manifest.credentials.map((c) => [c.accessKeyId, createHmac("sha256", tl.seed).update(c.accessKeyId).digest("base64").slice(0, 40)]),
+      );
+      writeInstalledSecrets(scratch, derived);
       const world = initialWorld(tl, manifest, discovery, rng("world"));
       const scenario: LoadedScenario = {
         manifest,
@@ -420,6 +429,7 @@ export async function runTimeline(opts: RunOptions): Promise<RunResult> {
       log(`  ${calls} calls, ${records.length} CloudTrail records, ${flows.length} flows, ${dns.length} DNS steps, ${web.length} web steps`);
       return {
         calls,
+        sealingMaterial: sealingMaterialOf(secrets),
         output: {
           manifest,
           timeline: tl,

@@ -2,8 +2,8 @@
  * Scenarios authored as timelines (docs/scenarios.md, "Authoring a scenario as a timeline"): check, build, and the
  * loader's entry point, which rebuilds the recording when its timeline changed since the last build.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { ScenarioManifest } from "../../core/manifest.ts";
 import { BuildError, runTimeline } from "./build.ts";
 import { checkTimeline } from "./check.ts";
@@ -48,9 +48,52 @@ export async function build(
   manifest: ScenarioManifest,
   opts: { log?: (line: string) => void; ifStale?: boolean; out?: string } = {},
 ): Promise<BuildSummary> {
+  const out = opts.out ?? buildDir(dir);
+  // One build of a folder at a time, across processes (two test files, or a start beside `scenario build`): the
+  // second waits, then finds the first's recording fresh.
+  const release = await buildLock(out, opts.log ?? (() => {}));
+  try {
+    return await buildLocked(dir, manifest, out, opts);
+  } finally {
+    release();
+  }
+}
+
+/** Builds older than this are taken to be a crashed process's (a build takes seconds to a minute). */
+const STALE_LOCK_MS = 10 * 60_000;
+
+async function buildLock(out: string, log: (line: string) => void): Promise<() => void> {
+  const file = `${out}.lock`;
+  mkdirSync(dirname(out), { recursive: true });
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(file, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      try {
+        if (Date.now() - statSync(file).mtimeMs > STALE_LOCK_MS) rmSync(file, { force: true });
+      } catch {
+        // gone meanwhile
+      }
+      if (!told) log(`waiting for another build of ${out} to finish`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+async function buildLocked(
+  dir: string,
+  manifest: ScenarioManifest,
+  out: string,
+  opts: { log?: (line: string) => void; ifStale?: boolean },
+): Promise<BuildSummary> {
   const log = opts.log ?? (() => {});
   const read = readTimeline(dir);
-  const out = opts.out ?? buildDir(dir);
   const hash = sourceHash(dir, read.files);
   if (opts.ifStale && builtHash(out) === hash) return { out, calls: 0, records: 0, objects: 0, findings: 0, rebuilt: false };
   const problems = checkTimeline(read, manifest);
@@ -88,7 +131,7 @@ export async function build(
     records: output.records,
     objects,
     facts,
-    summary: { calls: run.calls, records: output.records.length, objects: objects.length, findings },
+    summary: { calls: run.calls, records: output.records.length, objects: objects.length, findings, sealing: run.sealingMaterial },
   });
   log(`built ${out}: ${run.calls} calls, ${output.records.length} CloudTrail records, ${objects.length} objects, ${findings} GuardDuty findings`);
   return { out, calls: run.calls, records: output.records.length, objects: objects.length, findings, rebuilt: true };

@@ -1,7 +1,8 @@
 /**
  * ${…} references in a timeline's strings: ${account}, ${region}, ${ip.NAME}, ${vars.NAME}, and the saved output of an
  * earlier call, ${save.Path.0.Field}. A string that is exactly one reference takes the referenced value as it is (a
- * list stays a list); otherwise references are written into the text.
+ * list stays a list); otherwise references are written into the text. $${…} is a literal ${…} (an IAM policy
+ * variable such as $${aws:username}).
  */
 
 export interface Scope {
@@ -12,7 +13,8 @@ export interface Scope {
   saved: Record<string, unknown>;
 }
 
-const REF = /\$\{([^}]+)\}/g;
+/** A reference, or (with the second $) an escaped literal. */
+const REF = /\$(\$?)\{([^}]+)\}/g;
 
 export class ReferenceError_ extends Error {}
 
@@ -41,7 +43,8 @@ export function interpolate<T>(value: T, scope: Scope): T {
   if (typeof value === "string") {
     const whole = /^\$\{([^}]+)\}$/.exec(value);
     if (whole) return lookup(whole[1], scope) as T;
-    return value.replace(REF, (_, p: string) => {
+    return value.replace(REF, (_, escaped: string, p: string) => {
+      if (escaped) return `\${${p}}`;
       const v = lookup(p, scope);
       if (v !== null && typeof v === "object") throw new ReferenceError_(`\${${p}} is not text (use it as the whole value)`);
       return String(v);
@@ -58,8 +61,12 @@ export function interpolate<T>(value: T, scope: Scope): T {
 
 /** The names a value refers to (for `scenario check`: a reference to a save that comes later is an error). */
 export function referencesIn(value: unknown, out = new Set<string>()): Set<string> {
-  if (typeof value === "string") for (const m of value.matchAll(REF)) out.add(m[1].trim().split(".")[0]);
-  else if (Array.isArray(value)) for (const v of value) referencesIn(v, out);
-  else if (value && typeof value === "object") for (const v of Object.values(value)) referencesIn(v, out);
+  if (typeof value === "string") {
+    for (const m of value.matchAll(REF)) if (!m[1]) out.add(m[2].trim().split(".")[0]);
+  } else if (Array.isArray(value)) {
+    for (const v of value) referencesIn(v, out);
+  } else if (value && typeof value === "object") {
+    for (const v of Object.values(value)) referencesIn(v, out);
+  }
   return out;
 }

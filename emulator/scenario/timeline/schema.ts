@@ -117,7 +117,7 @@ export const actorSchema = z.strictObject({
   console: z.optional(z.strictObject({ mfa: z.optional(z.boolean()) })),
   /** Uses another actor's credentials (the attacker holding a developer's exposed key). */
   keyOf: z.optional(z.string()),
-  /** Uses the session a saved sts:AssumeRole call returned. */
+  /** Uses the session a saved sts:AssumeRole call returned, or the key a saved iam:CreateAccessKey made. */
   session: z.optional(z.string()),
   /** Uses the instance role credentials of a saved RunInstances' first instance (IMDS), by the save name. */
   instance: z.optional(z.string()),
@@ -187,7 +187,7 @@ export const imageSchema = z.strictObject({
 /** A GuardDuty detection rule: which evidence raises which finding. */
 export const detectionSchema = z.strictObject({
   /** The finding type, as GuardDuty names it (Stealth:IAMUser/CloudTrailLoggingDisabled …). */
-  type: z.string().regex(/^[A-Za-z]+:[A-Za-z0-9]+\/[A-Za-z0-9.!_-]+$/),
+  type: z.string().regex(/^[A-Za-z]+:[A-Za-z0-9]+\/[A-Za-z0-9.!&_-]+$/),
   severity: z.number().min(1).max(8.9),
   region: z.optional(z.string()),
   title: z.optional(z.string()),

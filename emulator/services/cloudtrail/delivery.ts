@@ -128,7 +128,14 @@ export function selectorsMatch(trail: StoredTrail, r: JournalRecord): boolean {
     if (!isData(r)) return (s.IncludeManagementEvents ?? true) && !(s.ExcludeManagementEventSources ?? []).includes(String(r.eventSource));
     const touched = dataResources(r);
     return (s.DataResources ?? []).some((d) =>
-      touched.some((t) => t.type === d.Type && (d.Values ?? []).some((v) => v === "arn:aws:s3" || v === "arn:aws:s3:::" || t.arn.startsWith(v))),
+      touched.some(
+        (t) =>
+          (t.type === d.Type && (d.Values ?? []).some((v) => v === "arn:aws:s3" || v === "arn:aws:s3:::" || t.arn.startsWith(v))) ||
+          // An object selector takes the bucket-level data events of its buckets too (ListObjects, ListObjectVersions).
+          (d.Type === "AWS::S3::Object" &&
+            t.type === "AWS::S3::Bucket" &&
+            (d.Values ?? []).some((v) => v === "arn:aws:s3" || v === "arn:aws:s3:::" || v.startsWith(`${t.arn}/`))),
+      ),
     );
   });
 }
