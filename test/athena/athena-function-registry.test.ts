@@ -40,14 +40,14 @@ describe("the registry", () => {
 
 describe("supported functions answer as Trino documents", () => {
   const cases = supported.flatMap((e) => FUNCTION_CASES[e.name].map(([sql, expected]) => [e.name, sql, expected] as const));
-  it.each(cases)("%s: %s", async (_name, sql, expected) => {
+  it.concurrent.each(cases)("%s: %s", async (_name, sql, expected) => {
     const r = await ok(ath, /^\s*SELECT\b/i.test(sql) ? sql : `SELECT ${sql}`);
     expect(r.rows).toEqual([[expected]]);
   });
 });
 
 describe("unsupported functions are refused as Athena refuses an unknown function", () => {
-  it.each(unsupported.map((e) => e.name))("%s", async (name) => {
+  it.concurrent.each(unsupported.map((e) => e.name))("%s", async (name) => {
     const r = await query(ath, `SELECT ${name}()`);
     expect(r.exec.Status?.State).toBe("FAILED");
     expect(r.exec.Status?.StateChangeReason).toBe(`FUNCTION_NOT_FOUND: line 1:8: Function '${name}' not registered`);

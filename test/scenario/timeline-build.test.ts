@@ -12,6 +12,7 @@ import { gunzipSync } from "node:zlib";
 import { CloudTrailClient, GetTrailStatusCommand, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DecodeAuthorizationMessageCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario } from "../../emulator/scenario/loader.ts";
 import { BuildError, build, check } from "../../emulator/scenario/timeline/index.ts";
@@ -64,6 +65,10 @@ beforeAll(async () => {
       "    actor: intern",
       "    call: { service: iam, operation: ListUsers }",
       "    expectError: AccessDenied",
+      "  - at: -3h",
+      "    actor: intern",
+      "    call: { service: ec2, operation: DescribeInstances }",
+      "    expectError: UnauthorizedOperation",
       "",
     ].join("\n"),
   );
@@ -123,6 +128,14 @@ describe("building a timeline", () => {
       // Discovery is 2 hours before the start; StopLogging was 5h50m before discovery.
       expect(found.Events?.map((e) => e.EventTime?.toISOString())).toEqual(["2027-01-10T04:10:00.000Z"]);
       expect((await ct.send(new GetTrailStatusCommand({ Name: "main-trail" }))).IsLogging).toBe(false);
+      // The build's EC2 denial carries its encoded message, and this installation opens it (byte-identical builds
+      // seal it under secrets derived from the seed, which the recording carries).
+      const denied = await ct.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "intern" }] }));
+      const ec2Denial = denied.Events?.map((e) => JSON.parse(String(e.CloudTrailEvent))).find((r) => r.eventName === "DescribeInstances");
+      expect(ec2Denial.errorCode).toBe("Client.UnauthorizedOperation");
+      const encoded = /Encoded authorization failure message: (\S+)/.exec(ec2Denial.errorMessage)?.[1];
+      const decoded = await new STSClient(server.sdk()).send(new DecodeAuthorizationMessageCommand({ EncodedMessage: encoded }));
+      expect(JSON.parse(String(decoded.DecodedMessage))).toMatchObject({ allowed: false, context: { action: "ec2:DescribeInstances" } });
       const keys = await new IAMClient(server.sdk("us-east-1")).send(new ListAccessKeysCommand({ UserName: "backup-svc" }));
       expect(keys.AccessKeyMetadata?.[0]?.CreateDate?.toISOString()).toBe("2027-01-10T04:21:00.000Z");
     } finally {
