@@ -42,63 +42,97 @@ const stateSchema = z.object({
   ),
 });
 
+/** One object of a build's objects.json. */
+export interface ListedObject {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+}
+
 /**
  * Objects under objects/<bucket>/… indexed once at load: keys are looked up, never joined into paths. CloudTrail
  * log files move by deltaMs like the history (trail-log-objects.ts), so they are served from memory, built on
  * first read; every other object is served from its file as recorded, dated `lastModified`.
  */
-export function directoryObjects(root: string, accountId: string, lastModified: string, deltaMs = 0): RecordingObjects {
+export function directoryObjects(root: string, accountId: string, lastModified: string, deltaMs = 0, listed?: ListedObject[]): RecordingObjects {
   type Entry = { meta: ObjectMeta; file?: string; body?: () => Buffer };
   const index = new Map<string, Entry[]>();
   const byKey = new Map<string, Entry>();
-  if (existsSync(root)) {
-    for (const bucket of readdirSync(root)) {
-      const entries: Entry[] = [];
-      const walk = (dir: string) => {
-        for (const name of readdirSync(dir)) {
-          const file = join(dir, name);
-          const st = statSync(file);
-          if (st.isDirectory()) walk(file);
-          else {
-            const key = relative(join(root, bucket), file).split(sep).join("/");
-            // Logs whose names and lines hold times move with the recording; other objects are served as they are.
-            const log = shiftLogKey(key, deltaMs);
-            const flow = log ? undefined : shiftFlowLogKey(key, deltaMs);
-            const web = log || flow ? undefined : shiftWebLogKey(key, deltaMs);
-            let entry: Entry;
-            if (log) {
-              const body = () => shiftLogBody(readFileSync(file), deltaMs);
-              entry = { meta: lazyMeta(log.key, log.written, body), body };
-            } else if (flow) {
-              const body = () => shiftFlowLogBody(readFileSync(file), deltaMs);
-              entry = { meta: lazyMeta(flow.key, flow.written, body), body };
-            } else if (web) {
-              const body = () => shiftWebLogBody(readFileSync(file), deltaMs);
-              entry = { meta: lazyMeta(web.key, web.written, body), body };
-            } else {
-              const body = readFileSync(file);
-              entry = { meta: { key, size: st.size, etag: etagOf(body), lastModified }, file };
-            }
-            entries.push(entry);
-            byKey.set(`${bucket}/${entry.meta.key}`, entry);
-          }
-        }
-      };
-      walk(join(root, bucket));
-      entries.sort((a, b) => (a.meta.key < b.meta.key ? -1 : 1));
+  const add = (bucket: string, key: string, file: string, known?: { size: number; etag: string }) => {
+    // Logs whose names and lines hold times move with the recording; other objects are served as they are.
+    const log = shiftLogKey(key, deltaMs);
+    const flow = log ? undefined : shiftFlowLogKey(key, deltaMs);
+    const web = log || flow ? undefined : shiftWebLogKey(key, deltaMs);
+    let entry: Entry;
+    if (log) {
+      const body = () => shiftLogBody(readFileSync(file), deltaMs);
+      entry = { meta: lazyMeta(log.key, log.written, body), body };
+    } else if (flow) {
+      const body = () => shiftFlowLogBody(readFileSync(file), deltaMs);
+      entry = { meta: lazyMeta(flow.key, flow.written, body), body };
+    } else if (web) {
+      const body = () => shiftWebLogBody(readFileSync(file), deltaMs);
+      entry = { meta: lazyMeta(web.key, web.written, body), body };
+    } else if (known) {
+      entry = { meta: { key, size: known.size, etag: known.etag, lastModified }, file };
+    } else {
+      const body = readFileSync(file);
+      entry = { meta: { key, size: body.length, etag: etagOf(body), lastModified }, file };
+    }
+    let entries = index.get(bucket);
+    if (!entries) {
+      entries = [];
       index.set(bucket, entries);
     }
-  }
+    entries.push(entry);
+    byKey.set(`${bucket}/${entry.meta.key}`, entry);
+  };
+  // Indexed on first use, not at start: a range that is asked about EC2 first never waits for thousands of log keys.
+  let indexed = false;
+  const ensure = () => {
+    if (indexed) return;
+    indexed = true;
+    populate();
+  };
+  const populate = () => {
+    if (listed) {
+      // A build's list of its objects (objects.json): no walk, no stat, no body read.
+      for (const o of listed) add(o.bucket, o.key, join(root, o.bucket, ...o.key.split("/")), o);
+    } else if (existsSync(root)) {
+      for (const bucket of readdirSync(root)) {
+        const walk = (dir: string) => {
+          for (const name of readdirSync(dir)) {
+            const file = join(dir, name);
+            if (statSync(file).isDirectory()) walk(file);
+            else add(bucket, relative(join(root, bucket), file).split(sep).join("/"), file);
+          }
+        };
+        walk(join(root, bucket));
+      }
+    }
+    for (const entries of index.values()) entries.sort((a, b) => (a.meta.key < b.meta.key ? -1 : 1));
+  };
   return {
-    list: (acct, bucket) => (acct === accountId ? (index.get(bucket) ?? []).map((e) => e.meta) : []),
-    head: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.meta : undefined),
+    list: (acct, bucket) => {
+      ensure();
+      return acct === accountId ? (index.get(bucket) ?? []).map((e) => e.meta) : [];
+    },
+    head: (acct, bucket, key) => {
+      ensure();
+      return acct === accountId ? byKey.get(`${bucket}/${key}`)?.meta : undefined;
+    },
     read: (acct, bucket, key) => {
+      ensure();
       const e = acct === accountId ? byKey.get(`${bucket}/${key}`) : undefined;
       if (!e) return undefined;
       return e.body ? e.body() : readFileSync(e.file as string);
     },
     // Moved log files have no file of their own: Athena reads their moved bodies, as S3 serves them.
-    file: (acct, bucket, key) => (acct === accountId ? byKey.get(`${bucket}/${key}`)?.file : undefined),
+    file: (acct, bucket, key) => {
+      ensure();
+      return acct === accountId ? byKey.get(`${bucket}/${key}`)?.file : undefined;
+    },
     fileRoots: () => [root],
   };
 }
@@ -150,6 +184,12 @@ function recordedHistory(dir: string, delta: number): Iterable<CloudTrailRecord>
   return history.sort((a, b) => (a.eventTime < b.eventTime ? -1 : a.eventTime > b.eventTime ? 1 : 0));
 }
 
+/** A build's list of its objects, when it has one. */
+function listedObjects(data: string): ListedObject[] | undefined {
+  const file = join(data, "objects.json");
+  return existsSync(file) ? (readJson(file) as ListedObject[]) : undefined;
+}
+
 /** What a timeline build sealed its recorded texts under (build.json), so that they open here too. */
 function sealingOf(data: string): { sealingMaterial?: string } {
   const sealing = (readJson(join(data, "build.json")) as { sealing?: unknown }).sealing;
@@ -198,7 +238,7 @@ export function loadScenario(name: string, root?: string): LoadedScenario {
     if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
     return {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
-      objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta),
+      objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta, listedObjects(data)),
       history: recordedHistory(data, delta),
       ...(manifest.timeline ? sealingOf(data) : {}),
     };

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import type { CloudTrailRecord } from "../../core/records.ts";
+import { etagOf } from "../../services/s3/object-store.ts";
 
 /** The timeline's files, in the order they are read. */
 export function timelineFiles(dir: string): string[] {
@@ -18,7 +19,7 @@ export function timelineFiles(dir: string): string[] {
 }
 
 /** Bump when the builder's output changes for the same timeline (every recording is then rebuilt on next use). */
-export const BUILDER_VERSION = 2;
+export const BUILDER_VERSION = 3;
 
 /** What a recording was built from: the builder's version, the manifest and every timeline file's bytes. */
 export function sourceHash(dir: string, files: string[]): string {
@@ -46,7 +47,13 @@ export function writeRecording(out: string, hash: string, rec: BuiltRecording): 
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, "state.json"), `${JSON.stringify({ accounts: rec.accounts }, null, 1)}\n`);
   writeFileSync(join(tmp, "history.ndjson"), rec.records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  for (const o of [...rec.objects].sort((a, b) => (a.bucket + a.key < b.bucket + b.key ? -1 : 1))) {
+  // One object per key (a later write replaces an earlier one, as in S3), in key order.
+  const byKey = new Map(rec.objects.map((o) => [`${o.bucket}/${o.key}`, o]));
+  const sorted = [...byKey.values()].sort((a, b) => (a.bucket + a.key < b.bucket + b.key ? -1 : 1));
+  // The list the loader reads instead of walking thousands of files at every start.
+  const listed = sorted.map((o) => ({ bucket: o.bucket, key: o.key, size: o.body.length, etag: etagOf(o.body) }));
+  writeFileSync(join(tmp, "objects.json"), `${JSON.stringify(listed)}\n`);
+  for (const o of sorted) {
     if (o.key.split("/").some((p) => p === ".." || p === "." || p === "") || o.bucket.includes("/")) {
       throw new Error(`object key ${o.bucket}/${o.key} cannot be written as a file`);
     }

@@ -4,6 +4,7 @@
  * type, resource (an access key or an instance) and region, with a count and first/last seen — and becomes a finding
  * in GuardDuty's own schema in the detector of its region. Only evidence after the detector was created counts.
  */
+import { createHash } from "node:crypto";
 import type { Action, Finding, RemoteIpDetails, Resource } from "@aws-sdk/client-guardduty";
 import type { CloudTrailRecord } from "../../../core/records.ts";
 import { GLOBAL_SOURCES } from "../../../services/cloudtrail/delivery.ts";
@@ -252,6 +253,27 @@ function accessKeyOf(r: CloudTrailRecord): { key: string; details: Stored<Resour
   };
 }
 
+/** A bucket as GuardDuty's S3 findings describe it (ResourceType S3Bucket), with the key that acted on it. */
+function s3BucketResource(out: BuildOutput, account: string, bucket: string, key: Stored<Resource>): Stored<Resource> {
+  const b = (out.accounts[account]?.global.s3 as { buckets?: Record<string, { creationDate?: string; tags?: { Key: string; Value: string }[] }> } | undefined)
+    ?.buckets?.[bucket];
+  return {
+    ResourceType: "S3Bucket",
+    AccessKeyDetails: key.AccessKeyDetails,
+    S3BucketDetails: [
+      {
+        Arn: `arn:aws:s3:::${bucket}`,
+        Name: bucket,
+        Type: "Destination",
+        ...(b?.creationDate ? { CreatedAt: b.creationDate } : {}),
+        Owner: { Id: createHash("sha256").update(account).digest("hex") },
+        DefaultServerSideEncryption: { EncryptionType: "SSEAlgorithm", KmsMasterKeyArn: "AES256" },
+        Tags: (b?.tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value })),
+      },
+    ],
+  };
+}
+
 /** The resources a call acted on, as GuardDuty lists them (AffectedResources). */
 function affected(r: CloudTrailRecord, account: string): Record<string, string> {
   const p = params(r);
@@ -325,14 +347,17 @@ function callEvidence(out: BuildOutput, rule: Detection, where: string, ipInfo: 
       throw new EvidenceError(where, `${r.eventName} at ${r.eventTime} matches, but no region has a GuardDuty detector (CreateDetector)`);
     const key = accessKeyOf(r);
     const ip = str(r.sourceIPAddress) ?? "";
+    // S3 findings are about the bucket, with the key that touched it beside (GuardDuty's S3 protection).
+    const bucket = /:S3\//.test(rule.type) ? str(params(r).bucketName) : undefined;
+    const resource = bucket ? () => s3BucketResource(out, account, bucket, key.details) : () => key.details;
     for (const region of regions) {
       const at = timeOfRecord(r);
       found.push({
         at,
         last: at,
         region,
-        resourceKey: `AccessKey|${key.key}`,
-        resource: () => key.details,
+        resourceKey: bucket ? `S3Bucket|${key.key}|${bucket}` : `AccessKey|${key.key}`,
+        resource,
         role: "TARGET",
         count: 1,
         words: { api: r.eventName, ip, userType: key.userType, userName: key.userName, trail: trailName(r) },
