@@ -363,8 +363,8 @@ function assessmentOf(f: ReturnType<typeof exposedCredentialsFacts>): Assessment
           "aws ec2 stop-instances, or terminate-instances after snapshots (the intruder turned on termination protection: modify-instance-attribute --no-disable-api-termination first).",
           "aws ec2 stop-instances、またはスナップショットを取ってから terminate-instances します (侵入者が終了保護を有効にしているので、先に modify-instance-attribute --no-disable-api-termination が必要です)。",
         ),
-        check: "instancesStoppedOrTerminated",
-        params: { instances: f.miners },
+        check: "instancesTerminated",
+        params: { instances: f.miners, alsoStopped: true },
       },
       {
         id: "miner-volumes-snapshotted",

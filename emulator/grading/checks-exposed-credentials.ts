@@ -51,22 +51,6 @@ export const exposedCredentialsChecks: Record<string, Check> = {
     return { fraction: 0, total: 1, evidence: [ev("attackerPossible", { ...title, ...reason })] };
   },
 
-  /** params.instances: {region: [instanceId]} — each stopped or terminated (stopping and shutting-down count). */
-  instancesStoppedOrTerminated(snap, p) {
-    const evidence: Evidence[] = [];
-    let ok = 0;
-    let total = 0;
-    for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
-      for (const id of ids) {
-        total++;
-        const state = regionalState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
-        if (["stopped", "stopping", "terminated", "shutting-down"].includes(state)) ok++;
-        else evidence.push(ev("instanceNotTerminated", { id, region, state }));
-      }
-    }
-    return { fraction: total ? ok / total : 1, evidence, total };
-  },
-
   /**
    * Order: params.instances {region: [id]} — every listed instance the responder terminated had a snapshot (or image)
    * of its volumes taken before; one only stopped keeps its volumes and passes. None stopped or terminated: nothing

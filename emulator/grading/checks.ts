@@ -55,16 +55,20 @@ const field = (obj: Json | undefined, key: string): Json | undefined => (obj && 
 export const checks: Record<string, Check> = {
   ...misconfiguredResourceChecks,
   ...exposedCredentialsChecks,
-  /** params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts). */
+  /**
+   * params.instances: {region: [instanceId]} — each must be terminated (shutting-down counts); params.alsoStopped:
+   * stopped (or stopping) counts too, where stopping the instance is containment enough.
+   */
   instancesTerminated(snap, p) {
     const evidence: Evidence[] = [];
+    const accepted = ["terminated", "shutting-down", ...(p.alsoStopped ? ["stopped", "stopping"] : [])];
     let ok = 0;
     let total = 0;
     for (const [region, ids] of Object.entries(p.instances as ByRegion)) {
       for (const id of ids) {
         total++;
         const state = regionalState(snap, region, "ec2").instances?.[id]?.State?.Name ?? "terminated";
-        if (state === "terminated" || state === "shutting-down") ok++;
+        if (accepted.includes(state)) ok++;
         else evidence.push(ev("instanceNotTerminated", { id, region, state }));
       }
     }

@@ -4,8 +4,9 @@
  * ServiceCall) — authenticated, authorized, handled and journaled with invokedBy ssm.amazonaws.com, at the emulator
  * time the step's work fell due.
  */
-import { Readable } from "node:stream";
+
 import { importExternal } from "../../core/external.ts";
+import { fetchRequestHandler } from "../../core/fetch-request-handler.ts";
 import type { Runtime } from "../../core/runtime.ts";
 import type { ServiceCall } from "../../core/service.ts";
 
@@ -49,42 +50,7 @@ function endpointOf(service: string, region: string): string {
 
 /** A smithy request handler that hands the signed request to the range in-process, as a call SSM makes. */
 function inProcess(call: ServiceCall, at: Date) {
-  return {
-    async handle(request: {
-      method: string;
-      protocol: string;
-      hostname: string;
-      port?: number;
-      path: string;
-      query?: Record<string, string | string[] | null>;
-      headers: Record<string, string>;
-      body?: unknown;
-    }) {
-      const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(request.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, x ?? "");
-      const q = qs.toString();
-      const url = `${request.protocol}//${request.hostname}${request.port ? `:${request.port}` : ""}${request.path}${q ? `?${q}` : ""}`;
-      const body =
-        request.body === undefined || request.body === null || request.method === "GET" || request.method === "HEAD"
-          ? undefined
-          : typeof request.body === "string" || request.body instanceof Uint8Array
-            ? request.body
-            : Buffer.from(await new Response(request.body as BodyInit).arrayBuffer());
-      const res = await call(new Request(url, { method: request.method, headers: request.headers, body: body as BodyInit | undefined }), {
-        invokedBy: SSM_SERVICE,
-        at,
-      });
-      const headers: Record<string, string> = {};
-      res.headers.forEach((v, k) => {
-        headers[k] = v;
-      });
-      const buf = Buffer.from(await res.arrayBuffer());
-      // The shape smithy's HttpResponse.isInstance accepts.
-      return { response: { statusCode: res.status, headers, body: Readable.from([buf]) } };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs: () => ({}),
-  };
+  return fetchRequestHandler((request) => call(request, { invokedBy: SSM_SERVICE, at }));
 }
 
 type Client = { send(c: unknown): Promise<Record<string, unknown>>; destroy(): void };
