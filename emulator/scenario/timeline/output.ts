@@ -19,7 +19,7 @@ export function timelineFiles(dir: string): string[] {
 }
 
 /** Bump when the builder's output changes for the same timeline (every recording is then rebuilt on next use). */
-export const BUILDER_VERSION = 3;
+export const BUILDER_VERSION = 4;
 
 /** What a recording was built from: the builder's version, the manifest and every timeline file's bytes. */
 export function sourceHash(dir: string, files: string[]): string {

@@ -55,9 +55,10 @@ export const flowStep = z.strictObject({
     protocol: z.optional(z.enum(["tcp", "udp", "icmp"])),
     /** Connections in the whole period (each its own source port). */
     connections: z.optional(z.int().min(1)),
+    /** Packets and bytes src sent in the whole period, shared among the connections. */
     packets: z.optional(z.int().min(1)),
     bytes: z.optional(z.int().min(1)),
-    /** Bytes sent back by dst (a second record in the opposite direction). */
+    /** Bytes sent back by dst in the whole period (a second record in the opposite direction). */
     replyBytes: z.optional(z.int().min(0)),
     action: z.optional(z.enum(["ACCEPT", "REJECT"])),
   }),

@@ -143,17 +143,21 @@ export function flowLines(t: Traffic, side: "src" | "dst", windowMs: number): Fl
   const proto = protocolNumber(t.protocol);
   const me = end.privateIp;
   const peer = side === "src" ? t.dst : t.src;
-  const replyPackets = Math.max(1, Math.ceil(t.replyBytes / 1400));
+  // A step's bytes and packets are the whole traffic's: each connection carries its share.
+  const even = Array.from({ length: n }, () => 1 / n);
+  const connBytes = split(t.bytes, even, 1);
+  const connPackets = split(t.packets, even, 1);
+  const connReply = split(t.replyBytes, even, 0);
   for (let i = 0; i < n; i++) {
     const cs = t.start + Math.floor(i * slot);
     const ce = n === 1 ? t.start + span : Math.min(t.start + span, cs + Math.max(1000, Math.floor(slot)));
     const windows: { ws: number; from: number; to: number }[] = [];
     for (let ws = Math.floor(cs / windowMs) * windowMs; ws < ce; ws += windowMs) windows.push({ ws, from: Math.max(cs, ws), to: Math.min(ce, ws + windowMs) });
     const shares = windows.map((w) => (w.to - w.from) / (ce - cs));
-    const bytes = split(t.bytes, shares, 1);
-    const packets = split(t.packets, shares, 1);
-    const rBytes = split(t.replyBytes, shares, 1);
-    const rPackets = split(replyPackets, shares, 1);
+    const bytes = split(connBytes[i], shares, 1);
+    const packets = split(connPackets[i], shares, 1);
+    const rBytes = split(connReply[i], shares, 1);
+    const rPackets = split(Math.max(1, Math.ceil(connReply[i] / 1400)), shares, 1);
     const port = t.srcPorts[i];
     windows.forEach((w, k) => {
       const start = Math.floor(w.from / 1000);
@@ -171,7 +175,7 @@ export function flowLines(t: Traffic, side: "src" | "dst", windowMs: number): Fl
         action: requestAction,
         direction: side === "src" ? "egress" : "ingress",
       });
-      if (t.action === "ACCEPT" && t.replyBytes > 0) {
+      if (t.action === "ACCEPT" && connReply[i] > 0) {
         out.push({
           ...base,
           src: side === "src" ? peer : me,
