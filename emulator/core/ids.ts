@@ -1,4 +1,4 @@
-/** Identifiers in AWS's shapes. Random ids come from crypto at run time; recordings use their own seeded generator. */
+/** Identifiers in AWS's shapes, from core/entropy.ts: crypto at run time, a seeded stream while a timeline is built. */
 import { randomBytes, randomUUID } from "./entropy.ts";
 
 const hex = (bytes: number): string => randomBytes(bytes).toString("hex");
