@@ -70,6 +70,12 @@ async function startToFirstAnswer(scenario: string, memory: boolean): Promise<St
   return run;
 }
 
+// BENCH_ONLY=athena-first: only the first query of each Secutter table (bench/athena.ts), in seconds.
+if (process.env.BENCH_ONLY === "athena-first") {
+  console.log(await (await import("./athena.ts")).benchAthenaFirst());
+  process.exit(0);
+}
+
 // First, while this process is fresh: its own garbage collection would otherwise compete with the starting server.
 const { listScenarios } = await import("../emulator/scenario/loader.ts");
 const STARTS = Number(process.env.BENCH_STARTS ?? 5);
@@ -107,6 +113,8 @@ console.log(await benchHistory());
 
 console.log("");
 console.log(await (await import("./athena.ts")).benchAthena());
+console.log("");
+console.log(await (await import("./athena.ts")).benchAthenaFirst());
 
 console.log("");
 console.log(await (await import("./robustness.ts")).benchRobustness());

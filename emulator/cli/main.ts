@@ -161,9 +161,9 @@ program
     // `npx ir-range`: it works in a clone (where ir-range is not on PATH) and with a global install alike.
     if (!opts.quiet) out.push("", "(or run `npx ir-range profile` and use --profile ir-range). Ctrl-C stops the server.");
     process.stdout.write(`${out.join("\n")}\n`);
-    // While the responder reads the briefing, build what the recording left until needed (the CloudTrail records):
-    // not at once, where its slices and garbage would slow the first answers.
-    setTimeout(() => void server.emulator.runtime.prepare(), 250).unref();
+    // While the responder reads the briefing, build what the recording and the services left until needed (the
+    // CloudTrail records, Athena's tables): not at once, where its slices and garbage would slow the first answers.
+    setTimeout(() => void server.emulator.prepare(), 250).unref();
   });
 
 program

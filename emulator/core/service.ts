@@ -87,6 +87,11 @@ export type ServiceCall = (request: Request, on: { invokedBy: string; at?: Date 
 export interface ServiceLifecycle {
   /** After the runtime opens, before the first request (attach to the journal, set up engines). */
   start?(runtime: Runtime, env: { log: (line: string) => void }): void;
+  /**
+   * Work done ahead of need while a server waits for its first requests (Athena loading the recording's tables), after
+   * the recording's own prepare; `ir-range start` runs it once serving. Never needed for a correct answer.
+   */
+  prepare?(runtime: Runtime): Promise<void>;
   /** Before the runtime closes: finish pending work (a trail's next delivery) while state can still be written. */
   stop?(runtime: Runtime): void | Promise<void>;
   /**

@@ -41,6 +41,11 @@ export interface Emulator {
   handle(req: WireRequest, conn?: ConnectionInfo): Promise<WireResponse>;
   /** What the range was opened with (a replay opens a copy of the state the same way). */
   options: EmulatorOptions;
+  /**
+   * What the recording and the services leave until needed, done now, one after another, while the server waits
+   * (`ir-range start` calls it once serving): the CloudTrail records, then Athena's tables. Stops at close.
+   */
+  prepare(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -57,13 +62,23 @@ export async function createEmulator(opts: EmulatorOptions): Promise<Emulator> {
   for (const s of services) s.lifecycle?.start?.(runtime, { log });
   const router = new ServiceRouter(services);
   const dispatcher = new Dispatcher(runtime, router, opts.log, opts.authorization ?? true);
+  let closed = false;
   return {
     runtime,
     dispatcher,
     router,
     handle: (req, conn = { sourceIp: "127.0.0.1" }) => dispatcher.handle(req, conn),
     options: opts,
+    prepare: async () => {
+      await runtime.prepare();
+      for (const s of services) {
+        if (closed) return;
+        // Work ahead of need: a failure here is the first query's to report, not the server's.
+        await s.lifecycle?.prepare?.(runtime).catch((e: Error) => log(`preparing ${s.id} failed: ${e.message}`));
+      }
+    },
     close: async () => {
+      closed = true;
       for (const s of services) await s.lifecycle?.stop?.(runtime);
       await runtime.close();
     },

@@ -22,7 +22,7 @@ import { type HiveType, parseHiveType } from "./sql/hivetypes.ts";
 import { quoteIdent, quoteString } from "./sql/tokens.ts";
 import { AthenaQueryError, type SourceMap, type TableRef, translate } from "./sql/translate.ts";
 import { TRINO_MACROS } from "./sql/trino-macros.ts";
-import type { AthenaState, TableDef } from "./state.ts";
+import { type AthenaState, athenaStateOf, type TableDef } from "./state.ts";
 import { type BuildStep, type DuckHost, isReadError, TableLoader } from "./tables.ts";
 
 export type { Scope } from "./locations.ts";
@@ -321,6 +321,28 @@ export class Engine {
     this.tables.nativeReads = on;
   }
 
+  /**
+   * Loads every table of the scope's databases before any query names it, and caches those read from their files
+   * (prepareAthena): the first query of each then costs what a later one does. A table that fails to load is left
+   * to its first query, which reports why; a query arriving meanwhile waits for its table's load, not for the rest.
+   */
+  async warm(scope: Scope): Promise<void> {
+    for (const d of Object.values(scope.state.catalog.databases)) {
+      for (const t of Object.values(d.tables)) {
+        if (this.disposed) return;
+        if (t.tableType === "VIRTUAL_VIEW") continue;
+        try {
+          await this.tables.prepare(scope, { db: d.name, name: t.name }, this.schemaName(scope, d.name), t);
+        } catch {
+          continue;
+        }
+        // Cached in the background while the next table loads.
+        this.tables.startBuilds();
+      }
+    }
+    await this.tables.idle();
+  }
+
   /** Translates a SELECT and prepares every table and view it reads; returns DuckDB SQL and bytes scanned. */
   async prepare(scope: Scope, sql: string, defaultDb: string, params?: string[]): Promise<Prepared> {
     const dbs = scope.state.catalog.databases;
@@ -521,6 +543,11 @@ export function setAthenaLog(runtime: Runtime, log: ((line: string) => void) | u
 
 const engines = new WeakMap<Runtime, Promise<Engine>>();
 
+/** Tests: whether the runtime has an engine (without starting one). */
+export function hasEngine(runtime: Runtime): boolean {
+  return engines.has(runtime);
+}
+
 export function engineFor(runtime: Runtime): Promise<Engine> {
   let e = engines.get(runtime);
   if (!e) {
@@ -533,6 +560,25 @@ export function engineFor(runtime: Runtime): Promise<Engine> {
     });
   }
   return e;
+}
+
+/**
+ * Loads and caches the tables the recording defines (Secutter's secutter_ir) while the server waits for its first
+ * requests, so that a student's first query answers as fast as later ones. Starts no engine for a recording without
+ * tables. Meant for the runtime's prepare() step (the CLI runs it once serving), not for every runtime a test opens.
+ */
+export async function prepareAthena(runtime: Runtime): Promise<void> {
+  for (const [accountId, acct] of Object.entries(runtime.document.accounts)) {
+    for (const [region, services] of Object.entries(acct.regions ?? {})) {
+      const stored = (services as Record<string, unknown>).athena as Partial<AthenaState> | undefined;
+      const hasTables = Object.values(stored?.catalog?.databases ?? {}).some((d) => Object.keys(d.tables ?? {}).length > 0);
+      if (!hasTables) continue;
+      // The state as queries see it (defaults filled in), so that a query finds the very definitions loaded here.
+      const state = await runtime.transact(() => athenaStateOf(runtime, accountId, region));
+      const engine = await engineFor(runtime);
+      await engine.warm({ runtime, accountId, region, state, now: runtime.clock.now() });
+    }
+  }
 }
 
 /** Athena's name for a result column: unnamed expressions become _colN; names are lowercase. */
@@ -788,4 +834,5 @@ function infoSchema(st: AthenaState, name: string): string | undefined {
 /** Athena beside its API: long table loads report progress on the server's console. */
 export const athenaLifecycle: ServiceLifecycle = {
   start: (runtime, env) => setAthenaLog(runtime, env.log),
+  prepare: prepareAthena,
 };
