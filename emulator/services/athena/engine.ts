@@ -565,7 +565,7 @@ export function engineFor(runtime: Runtime): Promise<Engine> {
 /**
  * Loads and caches the tables the recording defines (Secutter's secutter_ir) while the server waits for its first
  * requests, so that a student's first query answers as fast as later ones. Starts no engine for a recording without
- * tables. Meant for the runtime's prepare() step (the CLI runs it once serving), not for every runtime a test opens.
+ * tables. Athena's lifecycle.prepare (`ir-range start` runs it once serving), not run for every runtime a test opens.
  */
 export async function prepareAthena(runtime: Runtime): Promise<void> {
   for (const [accountId, acct] of Object.entries(runtime.document.accounts)) {
