@@ -13,8 +13,8 @@ import type { ShiftedLogKey } from "./trail-log-objects.ts";
 const FLOW_KEY =
   /^(.*\/vpcflowlogs\/[a-z0-9-]+\/)\d{4}\/\d{2}\/\d{2}\/(\d{2}\/)?(\d{12}_vpcflowlogs_[a-z0-9-]+_fl-[0-9a-f]+_)(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z(_[0-9a-f]+\.log(?:\.gz)?)$/;
 
-/** The default format's fields: a file without a header line is read as these. */
-const DEFAULT_FIELDS = [
+/** The version-2 default format's fields: a file without a header line is read as these. */
+export const DEFAULT_FLOW_LOG_FIELDS = [
   "version",
   "account-id",
   "interface-id",
@@ -29,7 +29,10 @@ const DEFAULT_FIELDS = [
   "end",
   "action",
   "log-status",
-];
+] as const;
+
+/** The default format in EC2's own ${field} LogFormat syntax (built, so no string looks like a broken template). */
+export const DEFAULT_FLOW_LOG_FORMAT = DEFAULT_FLOW_LOG_FIELDS.map((f) => `$\{${f}}`).join(" ");
 
 /** The key a flow log file has after moving by deltaMs, or undefined for any other key. */
 export function shiftFlowLogKey(key: string, deltaMs: number): ShiftedLogKey | undefined {
@@ -57,7 +60,7 @@ export function shiftFlowLogBody(body: Buffer, deltaMs: number): Buffer {
   }
   const lines = text.split("\n");
   const header = /^[a-z][a-z0-9-]*( [a-z][a-z0-9-]*)*$/.test(lines[0] ?? "") ? lines[0].split(" ") : undefined;
-  const fields = header ?? DEFAULT_FIELDS;
+  const fields: readonly string[] = header ?? DEFAULT_FLOW_LOG_FIELDS;
   const cols = ["start", "end"].map((f) => fields.indexOf(f)).filter((i) => i >= 0);
   if (!cols.length) return body;
   const moved = lines.map((line, n) => {

@@ -55,7 +55,13 @@ export interface ListedObject {
  * log files move by deltaMs like the history (trail-log-objects.ts), so they are served from memory, built on
  * first read; every other object is served from its file as recorded, dated `lastModified`.
  */
-export function directoryObjects(root: string, accountId: string, lastModified: string, deltaMs = 0, listed?: ListedObject[]): RecordingObjects {
+export function directoryObjects(
+  root: string,
+  accountId: string,
+  lastModified: string,
+  deltaMs = 0,
+  listed?: () => ListedObject[] | undefined,
+): RecordingObjects {
   type Entry = { meta: ObjectMeta; file?: string; body?: () => Buffer };
   const index = new Map<string, Entry[]>();
   const byKey = new Map<string, Entry>();
@@ -96,9 +102,10 @@ export function directoryObjects(root: string, accountId: string, lastModified: 
     populate();
   };
   const populate = () => {
-    if (listed) {
-      // A build's list of its objects (objects.json): no walk, no stat, no body read.
-      for (const o of listed) add(o.bucket, o.key, join(root, o.bucket, ...o.key.split("/")), o);
+    // A build's list of its objects (objects.json), read here rather than at start: no walk, no stat, no body read.
+    const list = listed?.();
+    if (list) {
+      for (const o of list) add(o.bucket, o.key, join(root, o.bucket, ...o.key.split("/")), o);
     } else if (existsSync(root)) {
       for (const bucket of readdirSync(root)) {
         const walk = (dir: string) => {
@@ -238,7 +245,9 @@ export function loadScenario(name: string, root?: string): LoadedScenario {
     if (!state.success) throw new ScenarioError(formatIssues(stateFile, state.error));
     return {
       accounts: shiftTimes(state.data.accounts as Record<string, AccountState>, delta),
-      objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta, listedObjects(data)),
+      objects: directoryObjects(join(data, "objects"), manifest.accountId, new Date(anchor.getTime() - 3600_000).toISOString(), delta, () =>
+        listedObjects(data),
+      ),
       history: recordedHistory(data, delta),
       ...(manifest.timeline ? sealingOf(data) : {}),
     };

@@ -37,7 +37,7 @@ import {
   SPOOL_BYTES,
   UNSIGNED_BODY_BYTES,
 } from "./body.ts";
-import { fromFetch, responseParts } from "./http-wire.ts";
+import { fetchResponseOf, fromFetch } from "./http-wire.ts";
 
 export interface ConnectionInfo {
   sourceIp: string;
@@ -176,8 +176,7 @@ export class Dispatcher {
   /** A service's call on a principal's behalf, through this very request path (core/service.ts, ServiceCall). */
   private readonly serviceCall: ServiceCall = async (request, on) => {
     const wire = await this.handle(await fromFetch(request), { sourceIp: on.invokedBy, invokedBy: on.invokedBy, at: on.at });
-    const { body, init } = responseParts(wire, request.method);
-    return new Response((init.status === 204 || init.status === 304 ? null : body) as BodyInit | null, init);
+    return fetchResponseOf(wire, request.method);
   };
 
   /**

@@ -69,6 +69,12 @@ export function responseParts(
   return { body, init: { status: wire.status, headers: wire.headers } };
 }
 
+/** The dispatcher's answer as a fetch Response (the range's in-process clients read it so). */
+export function fetchResponseOf(wire: WireResponse, method: string): Response {
+  const { body, init } = responseParts(wire, method);
+  return new Response((init.status === 204 || init.status === 304 ? null : body) as BodyInit | null, init);
+}
+
 export function send(res: ServerResponse, wire: WireResponse, head: boolean): void {
   const body = wire.body;
   if (body instanceof Readable) {

@@ -5,7 +5,7 @@
  */
 import { fetchRequestHandler } from "../core/fetch-request-handler.ts";
 import type { WireRequest, WireResponse } from "../protocols/wire.ts";
-import { fromFetch, responseParts } from "./http-wire.ts";
+import { fetchResponseOf, fromFetch } from "./http-wire.ts";
 
 export type Handle = (req: WireRequest, conn: { sourceIp: string }) => Promise<WireResponse>;
 
@@ -15,9 +15,7 @@ export function inProcessHandler(handle: Handle, sourceIp: string, userAgent?: s
   // not depend on (User-Agent is never signed; x-amz-user-agent is, and CloudTrail does not record it).
   return fetchRequestHandler(
     async (request) => {
-      const wire = await handle(await fromFetch(request), { sourceIp });
-      const { body, init } = responseParts(wire, request.method);
-      return new Response((init.status === 204 || init.status === 304 ? null : body) as BodyInit | null, init);
+      return fetchResponseOf(await handle(await fromFetch(request), { sourceIp }), request.method);
     },
     userAgent === undefined ? {} : { "user-agent": userAgent },
   );

@@ -1,6 +1,7 @@
 /** EC2 at discovery in both regions: the stopped web server and miners, their disks, groups, ENIs, images and flow logs. */
 
 import type { NetworkInterface, SecurityGroupRule } from "@aws-sdk/client-ec2";
+import { DEFAULT_FLOW_LOG_FORMAT } from "../../../emulator/scenario/flow-log-objects.ts";
 import { type Ec2State, emptyEc2State, type StoredInstance } from "../../../emulator/services/ec2/state.ts";
 import type { Stored } from "../../../emulator/services/stored.ts";
 import { minerUserData } from "./content.ts";
@@ -12,25 +13,8 @@ import { ACCOUNT, AMI, HOME, IAM_IDS, IP, KEYS, MINERS, type MinerSpec, NAMES, N
 type Tag = { Key: string; Value: string };
 type Group = { GroupId: string; GroupName: string };
 
-/** EC2's own ${field} log-format syntax for the version-2 default fields (built, so no string looks like a broken template). */
-export const FLOW_LOG_FORMAT = [
-  "version",
-  "account-id",
-  "interface-id",
-  "srcaddr",
-  "dstaddr",
-  "srcport",
-  "dstport",
-  "protocol",
-  "packets",
-  "bytes",
-  "start",
-  "end",
-  "action",
-  "log-status",
-]
-  .map((f) => `$\{${f}}`)
-  .join(" ");
+/** EC2's own ${field} log-format syntax for the version-2 default fields. */
+export const FLOW_LOG_FORMAT = DEFAULT_FLOW_LOG_FORMAT;
 
 const dnsName = (region: string, ip: string) =>
   region === USE1 ? `ip-${ip.replaceAll(".", "-")}.ec2.internal` : `ip-${ip.replaceAll(".", "-")}.${region}.compute.internal`;

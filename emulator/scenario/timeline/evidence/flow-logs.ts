@@ -7,14 +7,11 @@
  */
 import type { FlowLog } from "@aws-sdk/client-ec2";
 import type { Stored } from "../../../services/stored.ts";
+import { DEFAULT_FLOW_LOG_FORMAT } from "../../flow-log-objects.ts";
 import type { BuildOutput } from "../model.ts";
 import { durationMs } from "../times.ts";
 import { datePath, fileStamp, gz, hourOf, MIN, sortedBy } from "./common.ts";
 import { ec2Of, type LocalEnd, protocolNumber, type Traffic, trafficOf } from "./network.ts";
-
-export const DEFAULT_FLOW_LOG_FORMAT =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a flow log's LogFormat names its fields as ${field}, literally.
-  "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
 
 /** Flow logs write a file per log about every five minutes. */
 const DELIVERY_INTERVAL = 5 * MIN;
